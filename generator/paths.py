@@ -1,0 +1,52 @@
+"""Where the built-in data lives (scripts, voices) and user folders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def data_root() -> Path:
+    """The folder holding ``scripts/`` and ``voices/``.
+
+    A source checkout or editable install uses the repository; a wheel install
+    uses ``<prefix>/share/relaxgen``. ``RELAXGEN_DATA`` overrides both.
+    """
+    env = os.environ.get("RELAXGEN_DATA")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / "scripts").is_dir() and (repo / "voices").is_dir():
+        return repo
+    return Path(sys.prefix) / "share" / "relaxgen"
+
+
+def scripts_dir() -> Path:
+    return data_root() / "scripts"
+
+
+def voices_dir() -> Path:
+    return data_root() / "voices"
+
+
+def user_config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "relaxgen"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("RELAXGEN_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "relaxgen"
+
+
+def display(path: str | Path) -> str:
+    """A path as the user should read it: relative to the working folder when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)

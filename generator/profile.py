@@ -1,0 +1,235 @@
+"""The listener profile: who listens, in which language, voice, speed and length.
+
+Layered: packaged defaults -> profile file (TOML) or CSV row -> ``--set``.
+Unknown keys, wrong types and out-of-range values are errors naming the
+source and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ProfileError, did_you_mean
+from .paths import display
+
+LANGUAGES = ("en", "de")
+BODY_AREAS = (
+    "hands", "arms", "face", "jaw", "neck", "shoulders", "chest",
+    "upper-back", "lower-back", "abdomen", "hips", "legs", "feet",
+)
+DEFAULT_VOICE = {"en": "calm-en", "de": "calm-de"}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One listener. ``None`` means "use the script's or voice's default"."""
+
+    name: str = ""
+    language: str = "en"
+    address: str = "Sie"  # German form of address: du / Sie
+    voice: str | None = None
+    rate: float = 1.0  # factor on the voice's words per minute
+    minutes: float | None = None
+    dominant_side: str = "right"
+    skip: tuple[str, ...] = ()
+    gentle: tuple[str, ...] = ()
+    bed: str | None = None
+    bed_level: float = -24.0  # dB relative to speech
+    bell: bool = True
+    sleep: bool = False
+    heart_formula: bool = False
+    id: str | None = None
+    day: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # free template variables from --set
+
+    @property
+    def voice_name(self) -> str:
+        return self.voice or DEFAULT_VOICE.get(self.language, "calm-en")
+
+    def template_vars(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        d["skip"] = list(self.skip)
+        d["gentle"] = list(self.gentle)
+        d["voice"] = self.voice_name
+        d.update(self.extra)
+        return d
+
+    def used_fields(self) -> dict[str, Any]:
+        """Everything that can change a build (for build manifests)."""
+        d = dataclasses.asdict(self)
+        d.pop("id", None)
+        return d
+
+
+PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name != "extra")
+
+
+def _bool(v: Any, key: str, source: str) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in ("true", "yes", "on", "1", "ja"):
+        return True
+    if isinstance(v, str) and v.strip().lower() in ("false", "no", "off", "0", "nein", ""):
+        return False
+    raise ProfileError(f"expected true or false, got {v!r}", source, key)
+
+
+def _num(v: Any, key: str, source: str, lo: float, hi: float) -> float:
+    if isinstance(v, bool):
+        raise ProfileError(f"expected a number, got {v!r}", source, key)
+    if isinstance(v, str):
+        try:
+            v = float(v.strip().rstrip("%").removesuffix("dB").removesuffix("db"))
+        except ValueError:
+            raise ProfileError(f"expected a number, got {v!r}", source, key) from None
+    if not isinstance(v, int | float) or v != v:
+        raise ProfileError(f"expected a number, got {v!r}", source, key)
+    if not lo <= float(v) <= hi:
+        raise ProfileError(f"{v:g} is out of range ({lo:g} to {hi:g})", source, key)
+    return float(v)
+
+
+def _areas(v: Any, key: str, source: str) -> tuple[str, ...]:
+    if isinstance(v, str):
+        items = [x.strip() for x in v.replace(";", ",").replace("|", ",").split(",") if x.strip()]
+    elif isinstance(v, list | tuple):
+        items = [str(x).strip() for x in v]
+    else:
+        raise ProfileError(f"expected a list of body areas, got {v!r}", source, key)
+    for a in items:
+        if a not in BODY_AREAS:
+            raise ProfileError(
+                f"unknown body area '{a}'{did_you_mean(a, BODY_AREAS)}; body areas are {', '.join(BODY_AREAS)}",
+                source,
+                key,
+            )
+    return tuple(dict.fromkeys(items))
+
+
+def _str(v: Any, key: str, source: str, max_len: int = 200) -> str:
+    if not isinstance(v, str | int) or isinstance(v, bool):
+        raise ProfileError(f"expected text, got {v!r}", source, key)
+    s = str(v)
+    if "\x00" in s:
+        raise ProfileError("contains a NUL character", source, key)
+    if len(s) > max_len:
+        raise ProfileError(f"is longer than {max_len} characters", source, key)
+    return s
+
+
+def coerce_field(key: str, value: Any, source: str) -> Any:
+    """Validate and convert one profile field."""
+    if key in ("name", "id"):
+        return _str(value, key, source).strip()
+    if key == "language":
+        lang = _str(value, key, source).strip().lower()
+        if lang not in LANGUAGES:
+            raise ProfileError(f"unknown language '{value}'; use one of {', '.join(LANGUAGES)}", source, key)
+        return lang
+    if key == "address":
+        a = _str(value, key, source).strip()
+        norm = {"du": "du", "sie": "Sie"}.get(a.lower())
+        if norm is None:
+            raise ProfileError(f"'{value}' is not a form of address; use du or Sie", source, key)
+        return norm
+    if key == "voice":
+        v = _str(value, key, source).strip()
+        return v or None
+    if key == "rate":
+        return _num(value, key, source, 0.5, 1.5)
+    if key == "minutes":
+        if value in ("", None):
+            return None
+        return _num(value, key, source, 0.5, 180)
+    if key == "dominant_side":
+        s = _str(value, key, source).strip().lower()
+        if s not in ("left", "right"):
+            raise ProfileError(f"'{value}' is not a side; use left or right", source, key)
+        return s
+    if key in ("skip", "gentle"):
+        return _areas(value, key, source)
+    if key == "bed":
+        b = _str(value, key, source).strip()
+        if b.lower() in ("", "none", "off"):
+            return None
+        from .markers import BED_NAMES
+
+        if b.lower() not in BED_NAMES and not Path(b).suffix:
+            raise ProfileError(
+                f"unknown bed '{b}'{did_you_mean(b.lower(), BED_NAMES)}; beds are {', '.join(BED_NAMES)}, none, or a file path",
+                source,
+                key,
+            )
+        return b.lower() if b.lower() in BED_NAMES else b
+    if key == "bed_level":
+        return _num(value, key, source, -60, -10)
+    if key in ("bell", "sleep", "heart_formula"):
+        return _bool(value, key, source)
+    if key == "day":
+        if value in ("", None):
+            return None
+        d = _num(value, key, source, 1, 366)
+        if d != int(d):
+            raise ProfileError(f"expected a whole day number, got {value!r}", source, key)
+        return int(d)
+    raise ProfileError(f"unknown key '{key}'{did_you_mean(key, PROFILE_KEYS)}", source, key)
+
+
+def profile_from_mapping(data: Mapping[str, Any], source: str = "profile", base: Profile | None = None) -> Profile:
+    """Build a profile from a mapping; unknown keys are errors."""
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        k = str(key).strip()
+        if k not in PROFILE_KEYS:
+            raise ProfileError(f"unknown key '{k}'{did_you_mean(k, PROFILE_KEYS)}", source, k)
+        changes[k] = coerce_field(k, value, source)
+    p = dataclasses.replace(base or Profile(), **changes)
+    if p.address not in ("du", "Sie"):
+        raise ProfileError("address must be du or Sie", source, "address")
+    return p
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read a TOML profile file."""
+    p = Path(path)
+    src = display(p)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ProfileError(f"cannot read profile: {e.strerror or e}", src) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProfileError("not valid UTF-8; save the profile as UTF-8", src) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(f"not valid TOML: {e}", src) from None
+    return profile_from_mapping(data, src)
+
+
+def apply_overrides(profile: Profile, sets: Mapping[str, str], source: str = "--set") -> Profile:
+    """``--set KEY=VALUE``: profile fields are validated, other keys become template variables."""
+    changes: dict[str, Any] = {}
+    extra = dict(profile.extra)
+    for k, v in sets.items():
+        if k in PROFILE_KEYS:
+            changes[k] = coerce_field(k, v, source)
+        else:
+            if not k.isidentifier():
+                raise ProfileError(f"'{k}' is not a valid variable name", source, k)
+            extra[k] = v
+    return dataclasses.replace(profile, extra=extra, **changes)
+
+
+def parse_set_options(items: tuple[str, ...] | list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ProfileError(f"'{item}' is not KEY=VALUE", "--set")
+        k, _, v = item.partition("=")
+        out[k.strip()] = v
+    return out

@@ -1,0 +1,324 @@
+"""Render a script template (Jinja, sandboxed) for one listener.
+
+Templates are data a user may receive from someone else, so they run in
+Jinja's immutable sandbox with ``StrictUndefined``. Values from the profile
+are data, never markup: a ``[`` in a listener's name is spoken, not parsed.
+Every literal ``[`` and text run in a template is tagged with its source
+position so marker errors name the file and line the author must edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.ext
+import jinja2.sandbox
+from jinja2.lexer import Token, TokenStream
+
+from .errors import ScriptError, SourcePos, closest, did_you_mean
+from .paths import display, scripts_dir
+
+TEMPLATE_SUFFIXES = (".j2", ".txt", ".jinja")
+_FRONT_RE = re.compile(r"\A\s*\{#-?-{3}\s*\n(.*?)\n\s*-{3}-?#\}", re.S)
+FRONT_KEYS = ("title", "description", "language", "minutes", "min_minutes", "max_minutes", "tags")
+
+
+class Data(str):
+    """A string that came from the listener (profile, --set): never markup."""
+
+    __slots__ = ()
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Data):
+        return str(value).replace("[", "[[")
+    return value
+
+
+def as_data(value: Any) -> Any:
+    """Wrap every string inside ``value`` (recursively) as :class:`Data`."""
+    if isinstance(value, str):
+        return Data(value)
+    if isinstance(value, list | tuple):
+        return [as_data(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: as_data(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str = ""
+    description: str = ""
+    language: str | None = None
+    minutes: float | None = None
+    min_minutes: float | None = None
+    max_minutes: float | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The rendered text (with position anchors) and what made it."""
+
+    text: str
+    anchors: tuple[SourcePos, ...]
+    name: str  # display path of the main template
+    front: FrontMatter
+    sources: dict[str, str] = field(default_factory=dict)  # display path -> sha256 of text
+
+
+def parse_front_matter(source: str, name: str) -> FrontMatter:
+    m = _FRONT_RE.match(source)
+    if not m:
+        return FrontMatter()
+    line = source[: m.start(1)].count("\n") + 1
+    try:
+        data = tomllib.loads(m.group(1))
+    except tomllib.TOMLDecodeError as e:
+        raise ScriptError(f"front matter is not valid TOML: {e}", SourcePos(name, line)) from None
+    for k in data:
+        if k not in FRONT_KEYS:
+            raise ScriptError(
+                f"unknown front matter key '{k}'{did_you_mean(k, FRONT_KEYS)}", SourcePos(name, line)
+            )
+    try:
+        fm = FrontMatter(
+            title=str(data.get("title", "")),
+            description=str(data.get("description", "")),
+            language=data.get("language"),
+            minutes=_opt_float(data.get("minutes")),
+            min_minutes=_opt_float(data.get("min_minutes")),
+            max_minutes=_opt_float(data.get("max_minutes")),
+            tags=tuple(str(t) for t in data.get("tags", ())),
+        )
+    except (TypeError, ValueError) as e:
+        raise ScriptError(f"front matter: {e}", SourcePos(name, line)) from None
+    return fm
+
+
+def _opt_float(v: Any) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise TypeError(f"expected a number of minutes, got {v!r}")
+    return float(v)
+
+
+class _PositionExtension(jinja2.ext.Extension):
+    """Insert ``\\x01N\\x02`` anchors into template text (see :mod:`markers`)."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        env: _Env = self.environment  # type: ignore[assignment]
+        source: str | None = None
+        fname = stream.filename or stream.name or "<template>"
+        if stream.name is not None and env.loader is not None:
+            try:
+                source = env.loader.get_source(env, stream.name)[0]
+            except jinja2.TemplateNotFound:
+                source = None
+        elif stream.name is None:
+            source = env.inline_source
+        line_starts = _line_starts(source) if source is not None else []
+        cursor = 0
+        disp = display(fname) if not fname.startswith("<") else fname
+        for tok in stream:
+            if tok.type != "data" or not tok.value:
+                yield tok
+                continue
+            base = -1
+            if source is not None and tok.lineno - 1 < len(line_starts):
+                start = max(cursor, line_starts[tok.lineno - 1])
+                base = source.find(tok.value, start)
+                if base < 0:
+                    base = source.find(tok.value, line_starts[tok.lineno - 1])
+            if base >= 0:
+                cursor = base + len(tok.value)
+            yield Token(tok.lineno, "data", self._annotate(env, tok, base, line_starts, disp))
+
+    @staticmethod
+    def _annotate(env: _Env, tok: Token, base: int, line_starts: list[int], disp: str) -> str:
+        value: str = tok.value
+        cut = [0] + [m.start() for m in re.finditer(r"\[", value)]
+        out: list[str] = []
+        prev = 0
+        for c in sorted(set(cut)):
+            out.append(value[prev:c])
+            if base >= 0:
+                abs_i = base + c
+                ln = _bisect(line_starts, abs_i)
+                pos = SourcePos(disp, ln + 1, abs_i - line_starts[ln] + 1)
+            else:
+                pos = SourcePos(disp, tok.lineno + value[:c].count("\n"), None)
+            out.append(f"\x01{len(env.anchor_table)}\x02")
+            env.anchor_table.append(pos)
+            prev = c
+        out.append(value[prev:])
+        return "".join(out)
+
+
+def _line_starts(source: str) -> list[int]:
+    starts = [0]
+    for m in re.finditer("\n", source):
+        starts.append(m.end())
+    return starts
+
+
+def _bisect(starts: list[int], i: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, i) - 1
+
+
+class _Env(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    anchor_table: list[SourcePos]
+    inline_source: str | None = None
+
+
+def make_environment(search_paths: list[Path]) -> _Env:
+    env = _Env(
+        loader=jinja2.FileSystemLoader([str(p) for p in search_paths]),
+        undefined=jinja2.StrictUndefined,
+        extensions=[_PositionExtension],
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.anchor_table = []
+    return env
+
+
+def builtin_names(language: str | None = None) -> list[str]:
+    root = scripts_dir()
+    names: set[str] = set()
+    langs = [language] if language else [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))] if root.is_dir() else []
+    for lang in langs:
+        d = root / lang
+        if d.is_dir():
+            names.update(p.stem for p in d.iterdir() if p.suffix in TEMPLATE_SUFFIXES)
+    return sorted(names)
+
+
+def resolve_template(spec: str, language: str = "en") -> Path:
+    """A template path, or a built-in script name looked up for ``language``."""
+    p = Path(spec)
+    if p.is_file():
+        return p
+    if p.suffix in TEMPLATE_SUFFIXES or "/" in spec or "\\" in spec:
+        raise ScriptError(f"{spec}: no such template file")
+    root = scripts_dir()
+    for suffix in TEMPLATE_SUFFIXES:
+        cand = root / language / f"{spec}{suffix}"
+        if cand.is_file():
+            return cand
+    names = builtin_names(language)
+    hint = closest(spec, names, 3)
+    more = f" Did you mean: {', '.join(hint)}?" if hint else ""
+    other = [lang for lang in ("en", "de") if lang != language and spec in builtin_names(lang)]
+    if other:
+        more += f" It exists in language '{other[0]}'."
+    raise ScriptError(
+        f"'{spec}' is neither a template file nor a built-in script for language '{language}'.{more}"
+        " Run 'relaxgen scripts' to list the built-ins."
+    )
+
+
+def render_template(
+    path: Path,
+    variables: Mapping[str, Any],
+    include_dirs: list[Path] | None = None,
+) -> Rendered:
+    """Render ``path`` with ``variables`` (wrap listener data with :func:`as_data`)."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ScriptError(f"not valid UTF-8 text (byte {e.start}); save the file as UTF-8", SourcePos(display(path), 1)) from None
+    except OSError as e:
+        raise ScriptError(f"{display(path)}: cannot read template: {e.strerror or e}") from None
+    name = display(path)
+    front = parse_front_matter(source, name)
+    lib = scripts_dir() / "_lib"
+    search = [path.parent.resolve(), *(include_dirs or []), lib, scripts_dir()]
+    env = make_environment([p for p in search if p.is_dir()])
+    loaded: dict[str, str] = {name: _sha(source)}
+    orig_get_source = env.loader.get_source  # type: ignore[union-attr]
+
+    def tracking_get_source(environment: jinja2.Environment, tname: str) -> Any:
+        src, filename, uptodate = orig_get_source(environment, tname)
+        loaded[display(filename)] = _sha(src)
+        return src, filename, uptodate
+
+    env.loader.get_source = tracking_get_source  # type: ignore[union-attr, method-assign]
+    env.inline_source = source
+    try:
+        template = env.from_string(source)
+        template.filename = str(path)
+        template.name = None
+        text = template.render(dict(variables))
+    except jinja2.TemplateSyntaxError as e:
+        fname = display(e.filename) if e.filename else name
+        raise ScriptError(f"template syntax error: {e.message}", SourcePos(fname, e.lineno or 1)) from None
+    except jinja2.TemplateNotFound as e:
+        raise ScriptError(
+            f"included template '{e.name}' not found (looked in {', '.join(display(p) for p in search)})",
+            _template_pos(name),
+        ) from None
+    except jinja2.UndefinedError as e:
+        msg = str(e.message or e)
+        m = re.match(r"'([^']+)' is undefined", msg)
+        if m:
+            msg = f"undefined variable '{m.group(1)}'{did_you_mean(m.group(1), variables)}; set it in the profile or with --set {m.group(1)}=VALUE"
+        raise ScriptError(msg, _template_pos(name)) from None
+    except jinja2.sandbox.SecurityError as e:
+        raise ScriptError(f"blocked by the template sandbox: {e}", _template_pos(name)) from None
+    except RecursionError:
+        raise ScriptError("templates include each other in a cycle (or recurse too deep)", SourcePos(name, 1)) from None
+    except ScriptError:
+        raise
+    except Exception as e:  # any error raised while the template runs
+        raise ScriptError(f"template failed: {type(e).__name__}: {e}", _template_pos(name)) from None
+    return Rendered(text, tuple(env.anchor_table), name, front, loaded)
+
+
+def render_string(source: str, variables: Mapping[str, Any], name: str = "<string>") -> Rendered:
+    """Render template text held in memory (tests, API users)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "template.j2"
+        p.write_text(source, encoding="utf-8")
+        try:
+            r = render_template(p, variables)
+        except ScriptError as e:
+            if e.pos is not None and e.pos.file.endswith("template.j2"):
+                raise ScriptError(e.message, SourcePos(name, e.pos.line, e.pos.col)) from None
+            raise
+    anchors = tuple(SourcePos(name, a.line, a.col) for a in r.anchors)
+    return Rendered(r.text, anchors, name, r.front, {name: _sha(source)})
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _template_pos(default_name: str) -> SourcePos:
+    """The innermost template frame of the exception being handled."""
+    tb = sys.exc_info()[2]
+    found: SourcePos | None = None
+    while tb is not None:
+        fn = tb.tb_frame.f_code.co_filename
+        if fn.endswith(TEMPLATE_SUFFIXES) or fn.startswith("<template"):
+            found = SourcePos(display(fn), tb.tb_lineno)
+        tb = tb.tb_next
+    return found or SourcePos(default_name, 1)
