@@ -1,0 +1,75 @@
+"""Atomic file writes: an interrupted build never leaves a half file that looks finished."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import FileOperationError
+
+TMP_PREFIX = ".relaxgen-tmp-"
+
+
+def _os_reason(e: OSError) -> str:
+    import errno
+
+    if e.errno == errno.ENOSPC:
+        return "no space left on the device; free some space and run again"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied; choose a folder you can write to"
+    return e.strerror or str(e)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temp path beside ``path``; on success it replaces ``path``, on error it is removed."""
+    dest = Path(path)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=suffix or dest.suffix, dir=dest.parent)
+        os.close(fd)
+    except OSError as e:
+        raise FileOperationError(dest.parent, _os_reason(e)) from None
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    except OSError as e:
+        _unlink(tmp_path)
+        raise FileOperationError(dest, _os_reason(e)) from None
+    except BaseException:
+        _unlink(tmp_path)
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        try:
+            tmp.write_bytes(data)
+        except OSError as e:
+            raise FileOperationError(path, _os_reason(e)) from None
+    return Path(path)
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _unlink(p: Path) -> None:
+    with contextlib.suppress(OSError):
+        p.unlink()
+
+
+def remove_stale_temps(folder: str | Path) -> int:
+    """Remove temp files left by a killed build; returns how many."""
+    n = 0
+    d = Path(folder)
+    if not d.is_dir():
+        return 0
+    for p in d.glob(TMP_PREFIX + "*"):
+        _unlink(p)
+        n += 1
+    return n
