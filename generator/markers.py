@@ -533,7 +533,7 @@ def _assemble(raw: list[tuple[str, object, int]], loc: _Locator) -> list[Segment
         assert not isinstance(seg, str) and seg is not None
         if isinstance(seg, Pause | Breathe):
             gap_at, gap_kind = None, None  # an explicit pause replaces the implicit one
-            segs.append(seg)  # type: ignore[arg-type]
+            segs.append(seg)
         elif isinstance(seg, Cue):
             place_gap()
             segs.append(seg)

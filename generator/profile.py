@@ -38,7 +38,7 @@ class Profile:
     dominant_side: str = "right"
     skip: tuple[str, ...] = ()
     gentle: tuple[str, ...] = ()
-    bed: str | None = None
+    bed: str | None = None  # None: the script decides; "none": no bed; a bed name or file: use it
     bed_level: float = -24.0  # dB relative to speech
     bell: bool = True
     sleep: bool = False
@@ -155,8 +155,10 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
         return _areas(value, key, source)
     if key == "bed":
         b = _str(value, key, source).strip()
-        if b.lower() in ("", "none", "off"):
-            return None
+        if b == "":
+            return None  # the script decides
+        if b.lower() in ("none", "off"):
+            return "none"  # no ambient bed at all
         from .markers import BED_NAMES
 
         if b.lower() not in BED_NAMES and not Path(b).suffix:

@@ -256,7 +256,7 @@ def render_template(
 
     def tracking_get_source(environment: jinja2.Environment, tname: str) -> Any:
         src, filename, uptodate = orig_get_source(environment, tname)
-        loaded[display(filename)] = _sha(src)
+        loaded[display(filename or tname)] = _sha(src)
         return src, filename, uptodate
 
     env.loader.get_source = tracking_get_source  # type: ignore[union-attr, method-assign]

@@ -1,0 +1,275 @@
+"""The library API: plan and build one session. The CLI is a thin shell over this."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .audio.clips import SR
+from .audio.cues import cue_length_ms
+from .audio.encode import DEFAULT_BITRATE, Mp3Encoder
+from .audio.ffmpeg import decode
+from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
+from .errors import ScriptError
+from .export import TagInfo, write_tags
+from .fsutil import atomic_path
+from .markers import parse_script
+from .model import ClipRequest, Cue, Segment, Timeline, VoiceProfile
+from .paths import default_cache_dir, display
+from .profile import Profile
+from .render import FrontMatter, Rendered, as_data, render_template, resolve_template
+from .timeline import (
+    PlanSettings,
+    _Step,
+    clip_requests,
+    estimate_ms,
+    fit_factor,
+    layout,
+    length_range,
+    resolve,
+)
+from .tts.base import resolve_voice_id
+from .tts.cache import ClipCache
+from .tts.synth import Synthesizer
+from .voices import load_voices, platform_key
+
+
+def _optional(module: str, attr: str) -> Any:
+    try:
+        return getattr(importlib.import_module(f"generator.{module}"), attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+def normalize_text(text: str, language: str) -> str:
+    fn = _optional("textnorm", "normalize")
+    return fn(text, language) if fn else text
+
+
+def template_variables(profile: Profile) -> dict[str, Any]:
+    variables: dict[str, Any] = as_data(profile.template_vars())
+    glob = _optional("library", "template_globals")
+    if glob:
+        variables.update(glob(profile))
+    return variables
+
+
+@dataclass
+class Prepared:
+    """A session rendered, parsed and resolved to clip requests; not yet timed."""
+
+    path: Path
+    rendered: Rendered
+    segments: list[Segment]
+    voice: VoiceProfile
+    steps: list[_Step]
+    requests: list[ClipRequest]
+    target_ms: float | None
+    profile: Profile
+
+    @property
+    def front(self) -> FrontMatter:
+        return self.rendered.front
+
+    @property
+    def title(self) -> str:
+        return self.front.title or self.path.stem.replace("-", " ").capitalize()
+
+
+def prepare(
+    template: str | Path,
+    profile: Profile = Profile(),
+    minutes: float | None = None,
+    engine: str | None = None,
+    include_dirs: list[Path] | None = None,
+    voice_dirs: list[Path] | None = None,
+    synth: Synthesizer | None = None,
+) -> Prepared:
+    """Render and parse a template for a listener; resolve voices to clip requests.
+
+    ``engine`` overrides every voice's engine (``"fake"`` for tests).
+    """
+    path = resolve_template(str(template), profile.language)
+    rendered = render_template(path, template_variables(profile), include_dirs)
+    if rendered.front.language and rendered.front.language != profile.language:
+        raise ScriptError(
+            f"the template is written in '{rendered.front.language}' but the profile's language is "
+            f"'{profile.language}'; set language = \"{rendered.front.language}\" or use the "
+            f"'{profile.language}' version of the script",
+            None,
+        )
+    segments = parse_script(rendered.text, rendered.name, rendered.anchors)
+    if not any(getattr(s, "text", None) for s in segments):
+        raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
+    voices = load_voices(voice_dirs)
+    if engine is not None:
+        voices = {k: replace(v, engine=engine) for k, v in voices.items()}
+    if profile.voice_name not in voices:
+        from .timeline import check_voices
+
+        check_voices(voices, profile.voice_name)
+    voice = voices[profile.voice_name]
+    ids: dict[str, str] = {}
+    syn = synth or Synthesizer(ClipCache(default_cache_dir()))
+
+    def voice_id(v: VoiceProfile) -> str:
+        if v.name not in ids:
+            if v.engine == "piper" or v.engine == "fake":
+                ids[v.name] = v.voice_ids.get(platform_key()) or f"{v.engine}/{v.language}"
+            else:
+                ids[v.name] = resolve_voice_id(v, syn.engine(v.engine), platform_key())
+        return ids[v.name]
+
+    steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize_text)
+    target = minutes if minutes is not None else profile.minutes
+    if target is None:
+        target = rendered.front.minutes
+    return Prepared(
+        path, rendered, segments, voice, steps, clip_requests(steps),
+        None if target is None else target * 60000.0, profile,
+    )
+
+
+def _cue_ms(base: Path) -> Callable[[Cue], float]:
+    lengths: dict[str, float] = {}
+
+    def f(c: Cue) -> float:
+        if c.file is None:
+            return cue_length_ms(c.name or "bell")
+        if c.file not in lengths:
+            p = Path(c.file).expanduser()
+            p = p if p.is_absolute() else base / p
+            lengths[c.file] = len(decode(p, SR, 1, max_seconds=30.0)) * 1000.0 / SR
+        return lengths[c.file]
+
+    return f
+
+
+def plan_settings(profile: Profile) -> PlanSettings:
+    return PlanSettings(lead_in_ms=1500.0, tail_ms=20000.0 if profile.sleep else 4000.0)
+
+
+def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
+    """Fit elastic pauses to the target and lay out the timeline."""
+    def speech_ms(c: ClipRequest) -> float:
+        return durations[c]
+
+    cue_ms = _cue_ms(prep.path.parent)
+    ps = plan_settings(prep.profile)
+    factor = fit_factor(prep.steps, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
+    return layout(prep.steps, speech_ms, cue_ms, factor, ps)
+
+
+def reachable_ms(prep: Prepared, durations: Mapping[ClipRequest, float]) -> tuple[float, float]:
+    return length_range(prep.steps, lambda c: durations[c], _cue_ms(prep.path.parent), plan_settings(prep.profile))
+
+
+def plan_session(
+    template: str | Path,
+    profile: Profile = Profile(),
+    minutes: float | None = None,
+    engine: str | None = "fake",
+    estimate: bool = False,
+    cache_dir: Path | None = None,
+    include_dirs: list[Path] | None = None,
+) -> Timeline:
+    """The timed plan of a session. ``estimate`` (or the fake engine) needs no real speech."""
+    syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
+    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn)
+    if estimate or engine == "fake":
+        durations = {c: estimate_ms(c) for c in prep.requests}
+    else:
+        clips = syn.synthesize_all(prep.requests)
+        durations = {c: clips[c].dur_ms for c in prep.requests}
+    return timed(prep, durations)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    bitrate_kbps: int = DEFAULT_BITRATE
+    mono: bool = False
+    target_lufs: float = -16.0
+    cache_dir: Path | None = None
+    engine: str | None = None  # override every voice's engine ("fake" for tests)
+    include_dirs: tuple[Path, ...] = ()
+    album: str = ""
+    artist: str = ""
+    track: tuple[int, int] = (1, 1)
+    disc: tuple[int, int] | None = None
+    comment: str = ""
+    cover: tuple[bytes, str] | None = None
+    title: str | None = None
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    title: str
+    timeline: Timeline
+    mix: MixReport
+    synthesized: int
+    cached: int
+    prepared: Prepared = field(repr=False)
+
+
+ProgressFn = Callable[[str, float], None]
+
+
+def build_session(
+    template: str | Path,
+    out: str | Path,
+    profile: Profile = Profile(),
+    minutes: float | None = None,
+    options: BuildOptions = BuildOptions(),
+    progress: ProgressFn | None = None,
+    synth: Synthesizer | None = None,
+) -> BuildResult:
+    """Render, speak, mix and encode one session into a tagged, chaptered MP3 (atomically)."""
+    out = Path(out)
+    if out.suffix.lower() != ".mp3":
+        raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
+    syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()))
+    prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
+    before = (syn.stats.synthesized, syn.stats.cached)
+    clips = syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None)
+    tl = timed(prep, {c: clips[c].dur_ms for c in prep.requests})
+    settings = MixSettings(
+        channels=1 if options.mono else 2,
+        target_lufs=options.target_lufs,
+        bed_level_db=profile.bed_level,
+        bed_override=profile.bed,
+        fade_out_ms=15000.0 if profile.sleep else 4000.0,
+    )
+    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent)
+    title = options.title or prep.title
+    with atomic_path(out) as tmp:
+        with Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps) as enc:
+            report = render_to(mix, enc, (lambda f: progress("mix", f)) if progress else None)
+        write_tags(tmp, _tags(prep, tl, title, options))
+    return BuildResult(
+        out, title, tl, report,
+        syn.stats.synthesized - before[0], syn.stats.cached - before[1], prep,
+    )
+
+
+def _tags(prep: Prepared, tl: Timeline, title: str, o: BuildOptions) -> TagInfo:
+    chapters = tuple((c.start_ms, end, c.title) for c, end in tl.chapter_spans())
+    transcript = "\n".join(s.text for s in sorted(tl.speech, key=lambda x: x.start_ms))
+    return TagInfo(
+        title=title,
+        artist=o.artist or f"relaxgen ({prep.voice.name})",
+        album=o.album or title,
+        album_artist=o.artist or "relaxgen",
+        track=o.track,
+        disc=o.disc,
+        year=str(datetime.date.today().year),
+        language=prep.profile.language,
+        comment=o.comment or prep.front.description,
+        transcript=transcript,
+        cover=o.cover,
+        chapters=chapters,
+    )

@@ -1,0 +1,62 @@
+"""Find an ffmpeg binary (system first, then the imageio-ffmpeg wheel) and decode with it."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AudioError
+from ..paths import display
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of an ffmpeg with libmp3lame: ``RELAXGEN_FFMPEG``, the system one, or imageio-ffmpeg's."""
+    env = os.environ.get("RELAXGEN_FFMPEG")
+    if env:
+        if not Path(env).is_file():
+            raise AudioError(f"RELAXGEN_FFMPEG={env} does not exist; unset it or point it at ffmpeg")
+        return env
+    if os.environ.get("RELAXGEN_NO_SYSTEM_FFMPEG") != "1":
+        found = shutil.which("ffmpeg")
+        if found:
+            return found
+    if os.environ.get("RELAXGEN_NO_FFMPEG_WHEEL") != "1":
+        try:
+            import imageio_ffmpeg
+
+            return str(imageio_ffmpeg.get_ffmpeg_exe())
+        except (ImportError, RuntimeError):
+            pass
+    raise AudioError(
+        "ffmpeg was not found: install the Python package 'imageio-ffmpeg' "
+        "(pip install imageio-ffmpeg) or the system package (apt-get install ffmpeg)"
+    )
+
+
+def decode(path: str | Path, sr: int = 44100, channels: int = 2, max_seconds: float | None = None) -> np.ndarray:
+    """Decode any audio file to float32 of shape (n, channels)."""
+    p = Path(path)
+    if not p.is_file():
+        raise AudioError(f"{display(p)}: no such audio file")
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(p)]
+    if max_seconds is not None:
+        cmd += ["-t", f"{max_seconds:.3f}"]
+    cmd += ["-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(sr), "-"]
+    try:
+        res = subprocess.run(cmd, capture_output=True, check=False, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise AudioError(f"{display(p)}: cannot decode: {e}") from None
+    if res.returncode != 0:
+        msg = res.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = msg[-1] if msg else f"ffmpeg exit {res.returncode}"
+        raise AudioError(f"{display(p)}: not a readable audio file ({reason})")
+    data = np.frombuffer(res.stdout, dtype="<f4")
+    if data.size == 0:
+        raise AudioError(f"{display(p)}: contains no audio")
+    return data.reshape(-1, channels).copy()

@@ -1,0 +1,309 @@
+"""Mix a timeline into audio, block by block, with one loudness gain for the whole file.
+
+Pass 1 renders every block and measures loudness (BS.1770) and true peak
+without encoding; one gain is chosen; pass 2 renders the blocks again, applies
+the gain (and a limiter only if the peak needs it) and hands each block to the
+sink (the MP3 encoder, a separate process, so both cores work). Memory does
+not grow with the session's length: clips are read when they play.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import AudioError
+from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
+from . import beds as beds_mod
+from . import cues as cues_mod
+from .clips import SR, read_wav
+from .loudness import Limiter, LoudnessMeter, duck_envelope, gain_for_target
+
+BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
+
+
+@dataclass(frozen=True)
+class MixSettings:
+    sr: int = SR
+    channels: int = 2
+    target_lufs: float = -16.0
+    ceiling_dbtp: float = -1.0
+    duck_db: float = 6.0
+    bed_level_db: float = -24.0  # relative to speech
+    bed_fade_ms: float = 3000.0
+    cue_level_db: float = 4.0  # cue peak relative to speech RMS
+    tone_level_db: float = -6.0
+    fade_in_ms: float = 1500.0
+    fade_out_ms: float = 4000.0
+    block_ms: float = 3000.0
+    bed_override: str | None = None  # profile bed: None script decides, "none", a name or file
+
+
+@dataclass(frozen=True)
+class MixReport:
+    gain_db: float
+    input_lufs: float
+    output_lufs_estimate: float
+    true_peak_dbtp: float
+    limited: bool
+    speech_rms_dbfs: float
+    samples: int
+
+
+class Sink(Protocol):
+    def write(self, block: np.ndarray) -> None: ...
+
+
+@dataclass(frozen=True)
+class _BedSpan:
+    start: int
+    end: int  # exclusive: where this bed has faded out completely
+    fade_in: int
+    fade_out: int  # length of the fade-out ending at ``end``
+    source: beds_mod.BedSource
+    gain: float
+
+
+def _db(x: float) -> float:
+    return 10 ** (x / 20.0)
+
+
+class SessionMix:
+    """Renders any block of a timeline; a pure function of time."""
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        clips: Mapping[ClipRequest, Path],
+        settings: MixSettings = MixSettings(),
+        base_dir: Path | None = None,
+    ) -> None:
+        self.tl = timeline
+        self.s = settings
+        self.sr = settings.sr
+        self.base = base_dir or Path.cwd()
+        self.total = int(round(timeline.total_ms * self.sr / 1000))
+        self.speech: list[tuple[int, TSpeech, Path]] = sorted(
+            ((self._smp(i.start_ms), i, clips[i.clip]) for i in timeline.speech), key=lambda x: x[0]
+        )
+        self._clip_cache: dict[Path, np.ndarray] = {}
+        self.speech_rms = self._speech_rms(clips, timeline)
+        self.intervals = [(s, s + self._clip_len(p)) for s, _, p in self.speech]
+        self.cues = self._place_cues(timeline.items)
+        self.beds = self._bed_spans(timeline)
+
+    def _smp(self, ms: float) -> int:
+        return int(round(ms * self.sr / 1000))
+
+    # -- speech
+    def _clip(self, path: Path) -> np.ndarray:
+        a = self._clip_cache.get(path)
+        if a is None:
+            a, sr = read_wav(path)
+            if sr != self.sr:
+                raise AudioError(f"{path}: clip at {sr} Hz, expected {self.sr} Hz; clear the cache")
+            self._clip_cache[path] = a
+        return a
+
+    def _clip_len(self, path: Path) -> int:
+        from .clips import wav_frames
+
+        return wav_frames(path)
+
+    def _speech_rms(self, clips: Mapping[ClipRequest, Path], tl: Timeline) -> float:
+        energy = 0.0
+        count = 0
+        for p in {clips[i.clip] for i in tl.speech}:
+            a, _ = read_wav(p)
+            energy += float(np.sum(np.square(a, dtype=np.float64)))
+            count += a.size
+        if count == 0:
+            return _db(-20.0)
+        return max(math.sqrt(energy / count), 1e-4)
+
+    # -- cues
+    def _place_cues(self, items: Sequence[object]) -> list[tuple[int, np.ndarray]]:
+        cache: dict[tuple[str | None, str | None], np.ndarray] = {}
+        out: list[tuple[int, np.ndarray]] = []
+        cue_gain = self.speech_rms * _db(self.s.cue_level_db) / _db(-6.0)
+        for it in items:
+            if not isinstance(it, TCue):
+                continue
+            k = (it.name, it.file)
+            if k not in cache:
+                if it.file is not None:
+                    a = cues_mod.file_cue(self._resolve(it.file), self.sr) * cue_gain
+                elif it.name in ("breath-in", "breath-out"):
+                    a = cues_mod.breath_tone(it.name.split("-")[1], self.sr) * cue_gain * _db(self.s.tone_level_db)
+                else:
+                    a = cues_mod.cue(it.name or "bell", self.sr) * cue_gain
+                cache[k] = np.asarray(a, dtype=np.float32).reshape(len(a), -1)
+            out.append((self._smp(it.start_ms), cache[k]))
+        return sorted(out, key=lambda x: x[0])
+
+    def _resolve(self, f: str) -> Path:
+        p = Path(f).expanduser()
+        return p if p.is_absolute() else self.base / p
+
+    # -- beds
+    def _bed_spans(self, tl: Timeline) -> list[_BedSpan]:
+        events = [i for i in tl.items if isinstance(i, TBed)]
+        ov = self.s.bed_override
+        if ov == "none":
+            return []
+        if ov is not None:
+            if not any(not e.off for e in events):
+                events = [TBed(0.0, None if Path(ov).suffix else ov, ov if Path(ov).suffix else None)]
+            else:
+                events = [
+                    e if e.off else TBed(e.start_ms, None if Path(ov).suffix else ov, ov if Path(ov).suffix else None, e.level_db, e.fade_ms)
+                    for e in events
+                ]
+        spans: list[_BedSpan] = []
+        sources: dict[tuple[str | None, str | None], beds_mod.BedSource] = {}
+        for idx, e in enumerate(events):
+            if e.off:
+                continue
+            key = (e.name, e.file)
+            if key not in sources:
+                if e.file is not None:
+                    sources[key] = beds_mod.file_bed(self._resolve(e.file), self.sr)
+                else:
+                    sources[key] = beds_mod.builtin_bed(e.name or "brown-noise", self.sr)
+            fade_in = self._smp(e.fade_ms if e.fade_ms is not None else self.s.bed_fade_ms)
+            start = self._smp(e.start_ms)
+            nxt = events[idx + 1] if idx + 1 < len(events) else None
+            if nxt is None:
+                end, fade_out = self.total, 0
+            else:
+                fade_out = self._smp(nxt.fade_ms if nxt.fade_ms is not None else self.s.bed_fade_ms)
+                end = self._smp(nxt.start_ms) + fade_out
+            level = e.level_db if e.level_db is not None else self.s.bed_level_db
+            gain = self.speech_rms * _db(level) / _db(BED_REF_DBFS)
+            spans.append(_BedSpan(start, max(end, start), fade_in, fade_out, sources[key], gain))
+        return spans
+
+    # -- rendering
+    def render(self, start: int, n: int) -> np.ndarray:
+        """Samples [start, start+n) of the raw mix, float32 (n, 2)."""
+        out = np.zeros((n, 2), dtype=np.float32)
+        end = start + n
+        self._mix_beds(out, start, end)
+        mono = np.zeros(n, dtype=np.float32)
+        live: set[Path] = set()
+        for s0, _, path in self.speech:
+            if s0 >= end:
+                break
+            a = self._clip(path)
+            s1 = s0 + a.size
+            if s1 <= start:
+                continue
+            live.add(path)
+            lo, hi = max(start, s0), min(end, s1)
+            mono[lo - start : hi - start] += a[lo - s0 : hi - s0]
+        for p in list(self._clip_cache):
+            if p not in live:
+                del self._clip_cache[p]
+        out += mono[:, None]
+        for s0, a in self.cues:
+            if s0 >= end:
+                break
+            s1 = s0 + len(a)
+            if s1 <= start:
+                continue
+            lo, hi = max(start, s0), min(end, s1)
+            out[lo - start : hi - start] += a[lo - s0 : hi - s0]
+        self._apply_fades(out, start)
+        return out
+
+    def _mix_beds(self, out: np.ndarray, start: int, end: int) -> None:
+        if not self.beds:
+            return
+        n = end - start
+        duck = duck_envelope(self.intervals, start, n, depth_db=self.s.duck_db, sr=self.sr)
+        idx = np.arange(start, end)
+        for b in self.beds:
+            if b.end <= start or b.start >= end:
+                continue
+            lo, hi = max(start, b.start), min(end, b.end)
+            seg = b.source.render(lo - b.start, hi - lo).astype(np.float32)
+            g = np.full(hi - lo, b.gain, dtype=np.float32)
+            pos = idx[lo - start : hi - start]
+            if b.fade_in > 0:
+                x = np.clip((pos - b.start) / b.fade_in, 0.0, 1.0)
+                g *= np.sin(0.5 * np.pi * x).astype(np.float32)
+            if b.fade_out > 0:
+                x = np.clip((b.end - pos) / b.fade_out, 0.0, 1.0)
+                g *= np.sin(0.5 * np.pi * x).astype(np.float32)
+            g *= duck[lo - start : hi - start]
+            out[lo - start : hi - start] += seg * g[:, None]
+
+    def _apply_fades(self, out: np.ndarray, start: int) -> None:
+        n = len(out)
+        fi = self._smp(self.s.fade_in_ms)
+        fo = self._smp(self.s.fade_out_ms)
+        pos = np.arange(start, start + n)
+        g = np.ones(n, dtype=np.float32)
+        if fi > 0 and start < fi:
+            g *= np.clip(pos / fi, 0.0, 1.0).astype(np.float32)
+        if fo > 0 and start + n > self.total - fo:
+            g *= np.clip((self.total - pos) / fo, 0.0, 1.0).astype(np.float32)
+        out *= g[:, None]
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        step = max(1024, self._smp(self.s.block_ms))
+        for start in range(0, self.total, step):
+            yield start, self.render(start, min(step, self.total - start))
+
+
+def render_to(
+    mix: SessionMix,
+    sink: Sink,
+    on_block: Callable[[float], None] | None = None,
+) -> MixReport:
+    """Measure (pass 1), then render with one gain into ``sink`` (pass 2)."""
+    s = mix.s
+    meter = LoudnessMeter(s.sr, 2)
+    for _, b in mix.blocks():
+        meter.feed(b)
+    lufs = meter.integrated_lufs()
+    peak = meter.true_peak_dbtp()
+    if not math.isfinite(lufs):
+        gain_db, limit = 0.0, False
+    else:
+        gain_db, limit = gain_for_target(lufs, peak, s.target_lufs, s.ceiling_dbtp)
+    g = np.float32(_db(gain_db))
+    limiter = Limiter(s.ceiling_dbtp, s.sr) if limit else None
+    skip = limiter.latency if limiter else 0
+    done = 0
+    for _, b in mix.blocks():
+        y = b * g
+        if limiter is not None:
+            y = limiter.process(y)
+            if skip:
+                cut = min(skip, len(y))
+                y = y[cut:]
+                skip -= cut
+        _write(sink, y, s.channels)
+        done += len(b)
+        if on_block:
+            on_block(done / max(1, mix.total))
+    if limiter is not None:
+        tail = limiter.flush()
+        if skip:
+            tail = tail[skip:]
+        _write(sink, tail, s.channels)
+    return MixReport(gain_db, lufs, lufs + gain_db, peak + gain_db, limit, 20 * math.log10(mix.speech_rms), mix.total)
+
+
+def _write(sink: Sink, y: np.ndarray, channels: int) -> None:
+    if len(y) == 0:
+        return
+    if channels == 1:
+        y = y.mean(axis=1, keepdims=True)
+    sink.write(np.ascontiguousarray(y, dtype=np.float32))

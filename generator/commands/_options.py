@@ -1,0 +1,41 @@
+"""Options shared by several commands, as decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..profile import Profile, apply_overrides, load_profile, parse_set_options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def profile_options(f: F) -> F:
+    f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Set a profile field or template variable (repeatable).")(f)
+    f = click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Listener profile (TOML).")(f)
+    return f
+
+
+def minutes_option(f: F) -> F:
+    return click.option("--minutes", type=click.FloatRange(0.5, 180), default=None,
+                        help="Target length in minutes (elastic pauses are fitted).")(f)
+
+
+def cache_option(f: F) -> F:
+    return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Synthesis cache folder (default: the user cache folder).")(f)
+
+
+def engine_option(f: F) -> F:
+    return click.option("--engine", type=click.Choice(["pyttsx3", "piper", "fake"]), default=None,
+                        help="Use this speech engine for every voice (fake: silent test tones).")(f)
+
+
+def get_profile(profile_path: Path | None, sets: tuple[str, ...]) -> Profile:
+    prof = load_profile(profile_path) if profile_path else Profile()
+    return apply_overrides(prof, parse_set_options(sets))

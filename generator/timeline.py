@@ -1,0 +1,261 @@
+"""Segments -> Timeline: absolute times for every clip, pause, cue, bed change and chapter.
+
+Pure: speech durations and cue lengths come in as functions. Elastic pauses
+are scaled together (one factor within every range) so the session lands on
+the target length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .errors import ScriptError, VoiceError, closest
+from .model import (
+    Bed,
+    Breathe,
+    Chapter,
+    ClipRequest,
+    Cue,
+    Gap,
+    Pause,
+    RateChange,
+    Segment,
+    Speech,
+    TBed,
+    TBreath,
+    TChapter,
+    TCue,
+    Timeline,
+    TimelineItem,
+    TPause,
+    TSpeech,
+    VoiceChange,
+    VoiceProfile,
+)
+
+BREATH_PROMPTS = {
+    "en": {"in": "Breathe in", "hold": "Hold", "out": "And out"},
+    "de": {"in": "Einatmen", "hold": "Halten", "out": "Und aus"},
+}
+FIT_TOLERANCE = 0.01  # ±1 % ...
+FIT_TOLERANCE_MS = 2000.0  # ... or ±2 s, whichever is larger
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    lead_in_ms: float = 1500.0
+    tail_ms: float = 4000.0
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A segment with its speech resolved to a clip request."""
+
+    seg: Segment
+    clip: ClipRequest | None = None
+    prompts: tuple[tuple[str, ClipRequest], ...] = ()  # breathe: (phase, clip)
+    gap_ms: float = 0.0
+
+
+def resolve(
+    segments: Sequence[Segment],
+    voice: VoiceProfile,
+    voices: Mapping[str, VoiceProfile],
+    rate: float,
+    voice_id: Callable[[VoiceProfile], str],
+    normalize: Callable[[str, str], str],
+) -> list[_Step]:
+    """Give every speech segment (and breathing prompt) its clip request."""
+    steps: list[_Step] = []
+    cur_voice = voice
+    cur_rate = rate
+
+    def request(text: str) -> ClipRequest:
+        return ClipRequest(
+            engine=cur_voice.engine,
+            voice=cur_voice.name,
+            voice_id=voice_id(cur_voice),
+            language=cur_voice.language,
+            rate_wpm=round(cur_voice.rate_wpm * cur_rate, 2),
+            pitch=cur_voice.pitch,
+            text=normalize(text, cur_voice.language),
+            model=cur_voice.model,
+        )
+
+    for seg in segments:
+        if isinstance(seg, VoiceChange):
+            if seg.name not in voices:
+                near = closest(seg.name, voices, 5) or sorted(voices)
+                raise ScriptError(
+                    f"unknown voice '{seg.name}'; closest voice profiles: {', '.join(near)}", seg.pos
+                )
+            cur_voice = voices[seg.name]
+            steps.append(_Step(seg))
+        elif isinstance(seg, RateChange):
+            cur_rate = rate * seg.factor
+            steps.append(_Step(seg))
+        elif isinstance(seg, Speech):
+            steps.append(_Step(seg, clip=request(seg.text)))
+        elif isinstance(seg, Gap):
+            ms = cur_voice.paragraph_pause_ms if seg.kind == "paragraph" else cur_voice.sentence_pause_ms
+            steps.append(_Step(seg, gap_ms=ms))
+        elif isinstance(seg, Breathe):
+            words = BREATH_PROMPTS.get(cur_voice.language, BREATH_PROMPTS["en"])
+            phases = ["in"] + (["hold"] if seg.hold_s > 0 else []) + ["out"]
+            prompts = tuple((ph, request(words[ph])) for ph in phases) if seg.guided else ()
+            steps.append(_Step(seg, prompts=prompts))
+        else:
+            steps.append(_Step(seg))
+    return steps
+
+
+def clip_requests(steps: Sequence[_Step]) -> list[ClipRequest]:
+    """Unique clip requests, in first-use order."""
+    seen: dict[ClipRequest, None] = {}
+    for st in steps:
+        if st.clip is not None:
+            seen.setdefault(st.clip)
+        for _, c in st.prompts:
+            seen.setdefault(c)
+    return list(seen)
+
+
+def length_range(
+    steps: Sequence[_Step],
+    speech_ms: Callable[[ClipRequest], float],
+    cue_ms: Callable[[Cue], float],
+    settings: PlanSettings = PlanSettings(),
+) -> tuple[float, float]:
+    """The shortest and longest total length the elastic pauses allow."""
+    fixed, lo, hi = _sums(steps, speech_ms, cue_ms, settings)
+    return fixed + lo, fixed + hi
+
+
+def _sums(
+    steps: Sequence[_Step],
+    speech_ms: Callable[[ClipRequest], float],
+    cue_ms: Callable[[Cue], float],
+    settings: PlanSettings,
+) -> tuple[float, float, float]:
+    fixed = settings.lead_in_ms + settings.tail_ms
+    lo = hi = 0.0
+    for st in steps:
+        s = st.seg
+        if st.clip is not None:
+            fixed += speech_ms(st.clip)
+        elif isinstance(s, Gap):
+            fixed += st.gap_ms
+        elif isinstance(s, Pause):
+            if s.elastic:
+                lo += s.min_ms
+                hi += s.max_ms
+            else:
+                fixed += s.min_ms
+        elif isinstance(s, Cue):
+            fixed += cue_ms(s)
+        elif isinstance(s, Breathe):
+            fixed += s.cycle_ms * s.cycles
+    return fixed, lo, hi
+
+
+def fit_factor(
+    steps: Sequence[_Step],
+    speech_ms: Callable[[ClipRequest], float],
+    cue_ms: Callable[[Cue], float],
+    target_ms: float | None,
+    settings: PlanSettings = PlanSettings(),
+    name: str = "the script",
+) -> float:
+    """The factor (0 = every elastic pause at its minimum, 1 = maximum) that hits the target."""
+    fixed, lo, hi = _sums(steps, speech_ms, cue_ms, settings)
+    if target_ms is None:
+        return 0.5
+    tol = max(FIT_TOLERANCE * target_ms, FIT_TOLERANCE_MS)
+    shortest, longest = fixed + lo, fixed + hi
+    if target_ms < shortest - tol or target_ms > longest + tol:
+        raise ScriptError(
+            f"{name} cannot last {_mins(target_ms)}: with this voice and profile it can last "
+            f"{_mins(shortest)} to {_mins(longest)}; choose a length in that range"
+        )
+    if hi <= lo:
+        return 0.0
+    return min(1.0, max(0.0, (target_ms - shortest) / (hi - lo)))
+
+
+def _mins(ms: float) -> str:
+    return f"{ms / 60000:.1f} min"
+
+
+def layout(
+    steps: Sequence[_Step],
+    speech_ms: Callable[[ClipRequest], float],
+    cue_ms: Callable[[Cue], float],
+    factor: float,
+    settings: PlanSettings = PlanSettings(),
+) -> Timeline:
+    """Place every step on the timeline with elastic pauses at ``factor``."""
+    items: list[TimelineItem] = []
+    t = settings.lead_in_ms
+    for st in steps:
+        s = st.seg
+        if st.clip is not None:
+            assert isinstance(s, Speech)
+            d = speech_ms(st.clip)
+            items.append(TSpeech(t, d, s.text, st.clip, s.pos))
+            t += d
+        elif isinstance(s, Gap):
+            items.append(TPause(t, st.gap_ms, st.gap_ms, st.gap_ms, implicit=True))
+            t += st.gap_ms
+        elif isinstance(s, Pause):
+            d = s.min_ms + factor * (s.max_ms - s.min_ms) if s.elastic else s.min_ms
+            d = round(d, 1)
+            items.append(TPause(t, d, s.min_ms, s.max_ms, pos=s.pos))
+            t += d
+        elif isinstance(s, Cue):
+            d = cue_ms(s)
+            items.append(TCue(t, d, s.name, s.file, s.pos))
+            t += d
+        elif isinstance(s, Chapter):
+            items.append(TChapter(t, s.title, s.pos))
+        elif isinstance(s, Bed):
+            items.append(TBed(t, s.name, s.file, s.level_db, s.fade_ms, s.off, s.pos))
+        elif isinstance(s, Breathe):
+            t = _layout_breath(items, st, s, t, speech_ms)
+    total = t + settings.tail_ms
+    return Timeline(tuple(items), round(total, 1))
+
+
+def _layout_breath(
+    items: list[TimelineItem],
+    st: _Step,
+    s: Breathe,
+    t: float,
+    speech_ms: Callable[[ClipRequest], float],
+) -> float:
+    beats = tuple(t + k * s.cycle_ms for k in range(s.cycles))
+    items.append(TBreath(t, s.cycle_ms * s.cycles, s, beats))
+    prompts = dict(st.prompts)
+    for k, beat in enumerate(beats):
+        offsets = {"in": 0.0, "hold": s.in_s * 1000, "out": (s.in_s + s.hold_s) * 1000}
+        if k < s.guided:
+            for phase, clip in prompts.items():
+                start = beat + offsets[phase]
+                items.append(TSpeech(start, speech_ms(clip), clip.text, clip, s.pos))
+        elif s.tone:
+            items.append(TCue(beat, 0.0, "breath-in", None, s.pos))
+            items.append(TCue(beat + offsets["out"], 0.0, "breath-out", None, s.pos))
+    return t + s.cycle_ms * s.cycles
+
+
+def estimate_ms(clip: ClipRequest) -> float:
+    """Words-per-minute estimate of a clip's length (``plan --estimate``, the fake engine)."""
+    words = max(1, len(clip.text.split()))
+    return round(max(400.0, words * 60000.0 / clip.rate_wpm), 1)
+
+
+def check_voices(voices: Mapping[str, VoiceProfile], name: str) -> VoiceProfile:
+    if name not in voices:
+        near = closest(name, voices, 5) or sorted(voices)
+        raise VoiceError(f"unknown voice '{name}'. Closest voice profiles: {', '.join(near)}")
+    return voices[name]

@@ -1,0 +1,71 @@
+"""The engine interface. The rest of relaxgen never imports an engine library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import VoiceError, closest
+from ..model import ClipRequest, VoiceProfile
+
+
+@dataclass(frozen=True)
+class EngineVoice:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+class Engine(Protocol):
+    name: str
+
+    def version(self) -> str:
+        """Identifies the engine build; part of every cache key."""
+        ...
+
+    def voices(self) -> list[EngineVoice]:
+        ...
+
+    def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
+        """Speak ``req.text`` into a WAV file (any rate, mono or stereo)."""
+        ...
+
+
+def get_engine(name: str) -> Engine:
+    if name == "pyttsx3":
+        from .espeak import Pyttsx3Engine
+
+        return Pyttsx3Engine()
+    if name == "fake":
+        from .fake import FakeEngine
+
+        return FakeEngine()
+    if name == "piper":
+        from .piper import PiperEngine
+
+        return PiperEngine()
+    raise VoiceError(f"unknown engine '{name}'; engines are pyttsx3, piper, fake")
+
+
+def _lang_match(lang: str, voice: EngineVoice) -> bool:
+    lang = lang.lower()
+    return any(v.lower() == lang or v.lower().startswith(lang + "-") for v in voice.languages)
+
+
+def resolve_voice_id(profile: VoiceProfile, engine: Engine, platform: str) -> str:
+    """The engine voice id for a profile: its id for this platform, else the first of its language."""
+    available = engine.voices()
+    wanted = profile.voice_ids.get(platform)
+    ids = {v.id for v in available}
+    if wanted and (wanted in ids or not available):
+        return wanted
+    for v in available:
+        if _lang_match(profile.language, v):
+            return v.id
+    near = closest(wanted or profile.language, sorted(ids), 5)
+    raise VoiceError(
+        f"voice profile '{profile.name}' wants voice '{wanted or profile.language}', which the "
+        f"{engine.name} engine does not offer here. Closest available: {', '.join(near) or 'none'}. "
+        "Run 'relaxgen voices' to see what this machine offers."
+    )

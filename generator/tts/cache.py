@@ -1,0 +1,77 @@
+"""Content-addressed clip cache on disk.
+
+The key covers engine, engine version, voice, rate, pitch and the normalised
+text, so changing pauses, beds, tags or order never re-synthesises speech.
+Writes are atomic; a corrupt entry is detected and re-made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio.clips import SR, write_wav
+from ..fsutil import atomic_path
+from ..model import ClipRequest
+
+KEY_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    entries: int
+    bytes: int
+
+
+class ClipCache:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def key(self, req: ClipRequest, engine_version: str) -> str:
+        h = hashlib.sha256()
+        for part in (KEY_VERSION, engine_version, *req.key_fields()):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x1f")
+        return h.hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.root / "clips" / key[:2] / f"{key}.wav"
+
+    def get(self, key: str) -> tuple[Path, int] | None:
+        """The clip's path and frame count, or None when missing or corrupt."""
+        p = self.path(key)
+        if not p.is_file():
+            return None
+        try:
+            with wave.open(str(p), "rb") as w:
+                ok = w.getframerate() == SR and w.getnchannels() == 1 and w.getsampwidth() == 2
+                frames = w.getnframes()
+            expected = 44 + frames * 2
+            if not ok or frames <= 0 or p.stat().st_size < expected:
+                raise wave.Error("bad header or truncated")
+        except (OSError, EOFError, wave.Error):
+            p.unlink(missing_ok=True)
+            return None
+        return p, frames
+
+    def put(self, key: str, samples: np.ndarray) -> tuple[Path, int]:
+        dest = self.path(key)
+        with atomic_path(dest, ".wav") as tmp:
+            write_wav(tmp, samples, SR)
+        return dest, int(samples.size)
+
+    def info(self) -> CacheInfo:
+        files = list((self.root / "clips").glob("*/*.wav")) if self.root.is_dir() else []
+        return CacheInfo(self.root, len(files), sum(f.stat().st_size for f in files))
+
+    def clear(self) -> int:
+        n = self.info().entries
+        if (self.root / "clips").is_dir():
+            shutil.rmtree(self.root / "clips")
+        return n

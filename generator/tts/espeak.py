@@ -1,0 +1,147 @@
+"""pyttsx3 engine: espeak-ng on Linux (system library or the espeakng-loader wheel), SAPI5, NSSS.
+
+Traps handled here (measured with the espeak-ng driver): the first long
+utterance on a fresh engine can silently write no file (we warm up with a
+short one, check every output and retry once); several ``save_to_file`` calls
+queued before one ``runAndWait`` write only the last (we run one at a time);
+``getProperty('rate')`` is unreliable (we set it every time and never read
+it); the driver prints "Audio saved to ..." on stdout (we silence it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import io
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import SynthesisError, VoiceError
+from ..model import ClipRequest
+from .base import EngineVoice
+
+_LOCK = threading.Lock()
+_ESPEAK_SOURCE: str | None = None
+
+
+def ensure_espeak() -> str:
+    """Make libespeak-ng loadable for pyttsx3; returns where it came from."""
+    global _ESPEAK_SOURCE
+    if _ESPEAK_SOURCE is not None:
+        return _ESPEAK_SOURCE
+    if not sys.platform.startswith("linux"):
+        _ESPEAK_SOURCE = "platform"
+        return _ESPEAK_SOURCE
+    if os.environ.get("RELAXGEN_NO_SYSTEM_ESPEAK") != "1" and ctypes.util.find_library("espeak-ng"):
+        _ESPEAK_SOURCE = "system"
+        return _ESPEAK_SOURCE
+    try:
+        if os.environ.get("RELAXGEN_NO_ESPEAK_WHEEL") == "1":
+            raise ImportError("disabled by RELAXGEN_NO_ESPEAK_WHEEL")
+        import espeakng_loader
+
+        os.environ["ESPEAK_DATA_PATH"] = os.path.dirname(espeakng_loader.get_data_path())
+        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    except (ImportError, OSError) as e:
+        raise SynthesisError(
+            f"espeak-ng was not found ({e}): install the Python package 'espeakng-loader' "
+            "(pip install espeakng-loader) or the system package (apt-get install espeak-ng)"
+        ) from None
+    _ESPEAK_SOURCE = "espeakng-loader"
+    return _ESPEAK_SOURCE
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._warm = False
+
+    def _get(self) -> Any:
+        if self._engine is None:
+            ensure_espeak()
+            try:
+                import pyttsx3
+
+                with _quiet():
+                    self._engine = pyttsx3.init()
+            except Exception as e:  # pyttsx3 raises RuntimeError, OSError, KeyError...
+                raise SynthesisError(
+                    f"the pyttsx3 speech engine failed to start: {e}. On Linux install "
+                    "espeak-ng (apt-get install espeak-ng) or the espeakng-loader package"
+                ) from None
+        return self._engine
+
+    def version(self) -> str:
+        try:
+            from importlib.metadata import version
+
+            v = version("pyttsx3")
+        except Exception:
+            v = "?"
+        src = ensure_espeak()
+        lib = ""
+        if src == "espeakng-loader":
+            with contextlib.suppress(Exception):
+                lib = "/loader-" + version("espeakng-loader")
+        return f"pyttsx3-{v}/{sys.platform}/{src}{lib}"
+
+    def voices(self) -> list[EngineVoice]:
+        eng = self._get()
+        out = []
+        for v in eng.getProperty("voices"):
+            langs = tuple(
+                (lang.decode("utf-8", "replace") if isinstance(lang, bytes) else str(lang)).lstrip("\x05")
+                for lang in (v.languages or [])
+            )
+            out.append(EngineVoice(str(v.id), str(v.name), langs))
+        return out
+
+    def _say_to_file(self, text: str, out: Path) -> None:
+        eng = self._get()
+        with _quiet():
+            eng.save_to_file(text, str(out))
+            eng.runAndWait()
+
+    def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
+        with _LOCK:
+            eng = self._get()
+            try:
+                eng.setProperty("voice", req.voice_id)
+                eng.setProperty("rate", int(round(req.rate_wpm)))
+                eng.setProperty("volume", 1.0)
+                with contextlib.suppress(Exception):
+                    eng.setProperty("pitch", req.pitch)
+            except Exception as e:
+                raise VoiceError(f"the speech engine rejected voice '{req.voice_id}': {e}") from None
+            if not self._warm:
+                warm = out_wav.with_name(out_wav.name + ".warm.wav")
+                with contextlib.suppress(Exception):
+                    self._say_to_file("Hm.", warm)
+                with contextlib.suppress(OSError):
+                    warm.unlink()
+                self._warm = True
+            for attempt in (1, 2):
+                with contextlib.suppress(OSError):
+                    out_wav.unlink()
+                try:
+                    self._say_to_file(req.text, out_wav)
+                except Exception as e:
+                    if attempt == 2:
+                        raise SynthesisError(f"the speech engine failed on {req.text!r}: {e}") from None
+                    continue
+                if out_wav.is_file() and out_wav.stat().st_size > 44:
+                    return
+            raise SynthesisError(f"the speech engine wrote no audio for {req.text!r} (tried twice)")
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    """Silence the driver's prints (Python-level stdout)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
