@@ -88,6 +88,7 @@ def prepare(
     include_dirs: list[Path] | None = None,
     voice_dirs: list[Path] | None = None,
     synth: Synthesizer | None = None,
+    resolve_ids: bool = True,
 ) -> Prepared:
     """Render and parse a template for a listener; resolve voices to clip requests.
 
@@ -118,7 +119,7 @@ def prepare(
 
     def voice_id(v: VoiceProfile) -> str:
         if v.name not in ids:
-            if v.engine == "piper" or v.engine == "fake":
+            if v.engine in ("piper", "fake") or not resolve_ids:
                 ids[v.name] = v.voice_ids.get(platform_key()) or f"{v.engine}/{v.language}"
             else:
                 ids[v.name] = resolve_voice_id(v, syn.engine(v.engine), platform_key())
@@ -168,24 +169,39 @@ def reachable_ms(prep: Prepared, durations: Mapping[ClipRequest, float]) -> tupl
     return length_range(prep.steps, lambda c: durations[c], _cue_ms(prep.path.parent), plan_settings(prep.profile))
 
 
+def plan(
+    template: str | Path,
+    profile: Profile | None = None,
+    minutes: float | None = None,
+    engine: str | None = "fake",
+    estimate: bool = False,
+    cache_dir: Path | None = None,
+    include_dirs: list[Path] | None = None,
+) -> tuple[Prepared, Timeline]:
+    """Prepare and time a session. ``estimate`` (or the fake engine) needs no speech engine."""
+    profile = profile or Profile()
+    syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
+    no_engine = estimate or engine == "fake"
+    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine)
+    if no_engine:
+        durations = {c: estimate_ms(c) for c in prep.requests}
+    else:
+        clips = syn.synthesize_all(prep.requests)
+        durations = {c: clips[c].dur_ms for c in prep.requests}
+    return prep, timed(prep, durations)
+
+
 def plan_session(
     template: str | Path,
-    profile: Profile = Profile(),
+    profile: Profile | None = None,
     minutes: float | None = None,
     engine: str | None = "fake",
     estimate: bool = False,
     cache_dir: Path | None = None,
     include_dirs: list[Path] | None = None,
 ) -> Timeline:
-    """The timed plan of a session. ``estimate`` (or the fake engine) needs no real speech."""
-    syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
-    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn)
-    if estimate or engine == "fake":
-        durations = {c: estimate_ms(c) for c in prep.requests}
-    else:
-        clips = syn.synthesize_all(prep.requests)
-        durations = {c: clips[c].dur_ms for c in prep.requests}
-    return timed(prep, durations)
+    """The timed plan of a session (see :func:`plan`)."""
+    return plan(template, profile, minutes, engine, estimate, cache_dir, include_dirs)[1]
 
 
 @dataclass(frozen=True)

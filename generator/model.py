@@ -253,7 +253,7 @@ class Timeline:
         """Each chapter with its end time (next chapter's start or the total)."""
         chs = sorted(self.chapters, key=lambda c: c.start_ms)
         ends = [c.start_ms for c in chs[1:]] + [self.total_ms]
-        return list(zip(chs, ends, strict=True))
+        return list(zip(chs, ends[: len(chs)], strict=True))
 
     @property
     def speech_ms(self) -> float:

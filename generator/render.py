@@ -119,7 +119,7 @@ class _PositionExtension(jinja2.ext.Extension):
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         env: _Env = self.environment  # type: ignore[assignment]
         source: str | None = None
-        fname = stream.filename or stream.name or "<template>"
+        fname = stream.filename or stream.name or env.inline_filename or "<template>"
         if stream.name is not None and env.loader is not None:
             try:
                 source = env.loader.get_source(env, stream.name)[0]
@@ -181,6 +181,7 @@ def _bisect(starts: list[int], i: int) -> int:
 class _Env(jinja2.sandbox.ImmutableSandboxedEnvironment):
     anchor_table: list[SourcePos]
     inline_source: str | None = None
+    inline_filename: str | None = None
 
 
 def make_environment(search_paths: list[Path]) -> _Env:
@@ -261,6 +262,7 @@ def render_template(
 
     env.loader.get_source = tracking_get_source  # type: ignore[union-attr, method-assign]
     env.inline_source = source
+    env.inline_filename = str(path)
     try:
         template = env.from_string(source)
         template.filename = str(path)

@@ -1,0 +1,43 @@
+"""Shared fixtures: an isolated cache, the CLI runner, decoded-audio helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+GOLDEN = HERE / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite golden plan files.")
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One synthesis cache for the whole test session (speeds up real-engine tests)."""
+    return tmp_path_factory.mktemp("clip-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path) -> None:
+    monkeypatch.setenv("RELAXGEN_CACHE", str(shared_cache))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def run(runner: CliRunner):  # type: ignore[no-untyped-def]
+    def _run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return _run

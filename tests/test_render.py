@@ -1,0 +1,103 @@
+"""The Jinja environment: sandbox, strict variables, includes, positions, data escaping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import ScriptError
+from generator.markers import parse_script
+from generator.model import Pause, Speech
+from generator.render import (
+    as_data,
+    parse_front_matter,
+    render_string,
+    render_template,
+    resolve_template,
+)
+
+
+def parse(src: str, **variables: object) -> list[object]:
+    r = render_string(src, as_data(variables), "t.j2")
+    return parse_script(r.text, r.name, r.anchors)  # type: ignore[return-value]
+
+
+def test_undefined_variable_names_line_and_variable() -> None:
+    with pytest.raises(ScriptError) as e:
+        parse("Hello.\n\nHi {{ nmae }}.", name="x")
+    assert str(e.value).startswith("t.j2:3: undefined variable 'nmae' (did you mean 'name'?)")
+
+
+def test_syntax_error_line() -> None:
+    with pytest.raises(ScriptError, match=r"^t\.j2:2: template syntax error"):
+        parse("ok\n{% if %}\n")
+
+
+def test_sandbox_blocks_internals() -> None:
+    with pytest.raises(ScriptError, match="sandbox"):
+        parse("{{ ''.__class__.__mro__ }}")
+
+
+def test_profile_values_are_data_not_markup() -> None:
+    segs = parse("Hello {{ name }}.", name="[pause 5s] {{ 7*7 }}")
+    assert segs == [Speech("Hello [pause 5s] {{ 7*7 }}.", segs[0].pos)]  # type: ignore[attr-defined]
+
+
+def test_marker_positions_through_loops() -> None:
+    segs = parse("{% for i in range(2) %}\n  Round {{ i }}. [pause 3s]\n{% endfor %}")
+    pauses = [s for s in segs if isinstance(s, Pause)]
+    assert [str(p.pos) for p in pauses] == ["t.j2:2:18", "t.j2:2:18"]
+
+
+def test_error_in_included_file_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "part.j2").write_text("One.\n  Two [pasue 3s].\n", encoding="utf-8")
+    main = tmp_path / "main.j2"
+    main.write_text("Start.\n{% include 'part.j2' %}\n", encoding="utf-8")
+    r = render_template(main, {})
+    with pytest.raises(ScriptError) as e:
+        parse_script(r.text, r.name, r.anchors)
+    assert "part.j2:2:7: unknown marker 'pasue'" in str(e.value)
+
+
+def test_macro_error_names_macro_file(tmp_path: Path) -> None:
+    (tmp_path / "lib.j2").write_text("{% macro rest(s) %}[paus {{ s }}s]{% endmacro %}\n", encoding="utf-8")
+    main = tmp_path / "main.j2"
+    main.write_text("{% from 'lib.j2' import rest %}\nHello. {{ rest(4) }}\n", encoding="utf-8")
+    r = render_template(main, {})
+    with pytest.raises(ScriptError) as e:
+        parse_script(r.text, r.name, r.anchors)
+    assert "lib.j2:1:20:" in str(e.value)
+
+
+def test_missing_include(tmp_path: Path) -> None:
+    main = tmp_path / "main.j2"
+    main.write_text("Hi.\n{% include 'nope.j2' %}\n", encoding="utf-8")
+    with pytest.raises(ScriptError, match="'nope.j2' not found"):
+        render_template(main, {})
+
+
+def test_include_cycle(tmp_path: Path) -> None:
+    (tmp_path / "a.j2").write_text("A. {% include 'b.j2' %}", encoding="utf-8")
+    (tmp_path / "b.j2").write_text("B. {% include 'a.j2' %}", encoding="utf-8")
+    with pytest.raises(ScriptError, match="cycle"):
+        render_template(tmp_path / "a.j2", {})
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "bad.j2"
+    p.write_bytes(b"Hallo \xfc ber.")
+    with pytest.raises(ScriptError, match="UTF-8"):
+        render_template(p, {})
+
+
+def test_front_matter() -> None:
+    fm = parse_front_matter('{#---\ntitle = "X"\nminutes = 5\nmin_minutes = 3\nmax_minutes = 10\n---#}\nHi.', "t")
+    assert (fm.title, fm.minutes, fm.min_minutes, fm.max_minutes) == ("X", 5.0, 3.0, 10.0)
+    with pytest.raises(ScriptError, match="did you mean 'title'"):
+        parse_front_matter('{#---\ntitel = "X"\n---#}\n', "t")
+
+
+def test_unknown_builtin_suggests() -> None:
+    with pytest.raises(ScriptError, match="neither a template file nor a built-in"):
+        resolve_template("no-such-script-xyz", "en")
