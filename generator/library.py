@@ -1,0 +1,262 @@
+"""Template helpers for the built-in script library (``scripts/``).
+
+:func:`template_globals` returns extra variables that are merged into every
+template's variables: the PMR muscle groups for the listener (after skips,
+with gentle flags, mirrored for left-handers), German ``du``/``Sie`` forms
+and a few small predicates. Pure: no I/O, no state.
+
+German text may carry alternatives ``{Sie form|du form}``; :func:`address_form`
+(the template helper ``addr``) keeps the one that fits the listener.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .profile import Profile
+
+__all__ = ["GROUPS", "SCHEMES", "address_form", "muscle_groups", "template_globals"]
+
+# Areas that are always worked gently (about half strength): the back pain rule.
+SOFT_AREAS = frozenset({"neck", "shoulders", "upper-back", "lower-back", "abdomen"})
+
+_ALT_RE = re.compile(r"\{([^{}|\n]*)\|([^{}|\n]*)\}")
+
+
+def address_form(text: str, address: str) -> str:
+    """Resolve ``{Sie form|du form}`` alternatives for ``address`` ("Sie" or "du")."""
+    idx = 2 if address == "du" else 1
+    return _ALT_RE.sub(lambda m: m.group(idx), text)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One PMR muscle group. ``side``: "dom", "non" or "" (both / the middle)."""
+
+    id: str
+    areas: tuple[str, ...]
+    side: str
+    name_en: str
+    name_de: str
+    tense_en: str
+    tense_de: str
+    release_en: str
+    release_de: str
+
+
+def _g(gid: str, areas: str, side: str, *texts: str) -> Group:
+    return Group(gid, tuple(areas.split()), side, *texts)
+
+
+# Wording: {SIDE} is "right"/"left" (en) or "recht"/"link" (de, add the ending).
+GROUPS: dict[str, Group] = {g.id: g for g in (
+    _g("hand", "hands arms", "dom",
+       "{SIDE} hand and forearm", "{SIDE}e Hand und Unterarm",
+       "Make a fist with your {SIDE} hand and feel the tension in the hand and forearm.",
+       "{Ballen Sie|Ball} die {SIDE}e Hand zur Faust und {spüren Sie|spür} die Spannung in Hand und Unterarm.",
+       "Let the fist open; the fingers lie loose.",
+       "{Öffnen Sie|Öffne} die Faust, die Finger liegen locker."),
+    _g("upper-arm", "arms", "dom",
+       "{SIDE} upper arm", "{SIDE}er Oberarm",
+       "Bend your {SIDE} elbow and press it gently down into the support, so the upper arm tightens.",
+       "{Winkeln Sie|Winkle} den {SIDE}en Arm an und {drücken Sie|drück} den Ellbogen sanft nach unten in die Unterlage, bis der Oberarm fest wird.",
+       "Let the arm sink back and rest.",
+       "{Lassen Sie|Lass} den Arm zurücksinken und ruhen."),
+    _g("forehead", "face", "",
+       "forehead", "Stirn",
+       "Raise your eyebrows and wrinkle your forehead.",
+       "{Ziehen Sie|Zieh} die Augenbrauen hoch, sodass sich die Stirn in Falten legt.",
+       "Let the forehead become smooth and wide.",
+       "{Lassen Sie|Lass} die Stirn wieder glatt und weit werden."),
+    _g("eyes", "face", "",
+       "eyes and nose", "Augen und Nase",
+       "Close your eyes tightly and wrinkle your nose.",
+       "{Kneifen Sie|Kneif} die Augen zusammen und {rümpfen Sie|rümpf} die Nase.",
+       "Let the eyes rest softly behind closed lids.",
+       "Die Augen ruhen jetzt weich hinter den Lidern."),
+    _g("jaw", "face jaw", "",
+       "cheeks and jaw", "Wangen und Kiefer",
+       "Press your teeth lightly together and draw the corners of your mouth back.",
+       "{Beißen Sie|Beiß} die Zähne leicht aufeinander und {ziehen Sie|zieh} die Mundwinkel nach hinten.",
+       "Let the jaw hang loose, the lips slightly apart.",
+       "{Lassen Sie|Lass} den Kiefer locker, die Lippen dürfen sich ein wenig öffnen."),
+    _g("neck", "neck", "",
+       "neck", "Nacken und Hals",
+       "Bring your chin a little towards your chest, without lifting your head, and notice the neck.",
+       "{Ziehen Sie|Zieh} das Kinn ein wenig zur Brust, ohne den Kopf anzuheben, und {spüren Sie|spür} den Nacken.",
+       "Let the head rest heavily again.",
+       "Der Kopf ruht wieder schwer auf der Unterlage."),
+    _g("shoulders", "chest shoulders upper-back", "",
+       "chest, shoulders and upper back", "Brust, Schultern und oberer Rücken",
+       "Draw your shoulders up a little towards your ears, keeping your back resting and flat.",
+       "{Ziehen Sie|Zieh} die Schultern ein wenig zu den Ohren hoch, der Rücken bleibt ruhig und flach liegen.",
+       "Let the shoulders sink back down, wide and heavy.",
+       "{Lassen Sie|Lass} die Schultern wieder sinken, breit und schwer."),
+    _g("abdomen", "abdomen lower-back", "",
+       "abdomen", "Bauch",
+       "Tighten your belly gently, as if bracing for a light touch, with your back long and resting.",
+       "{Spannen Sie|Spann} die Bauchdecke sanft an, als ob gleich eine leichte Berührung käme; der Rücken bleibt lang und liegt ruhig.",
+       "Let the belly become soft and let the breath move it freely.",
+       "Der Bauch wird wieder weich, der Atem darf ihn frei bewegen."),
+    _g("thigh", "legs hips", "dom",
+       "{SIDE} thigh", "{SIDE}er Oberschenkel",
+       "Tighten the front of your {SIDE} thigh by gently straightening the knee.",
+       "{Spannen Sie|Spann} den {SIDE}en Oberschenkel an, indem {Sie|du} das Knie sanft {durchstrecken|durchstreckst}.",
+       "Let the thigh become soft and heavy.",
+       "Der Oberschenkel wird weich und schwer."),
+    _g("calf", "legs", "dom",
+       "{SIDE} calf", "{SIDE}e Wade",
+       "Pull your {SIDE} foot up towards your shin and feel the calf tighten.",
+       "{Ziehen Sie|Zieh} den {SIDE}en Fuß zum Schienbein heran und {spüren Sie|spür}, wie die Wade fest wird.",
+       "Let the foot fall back loosely.",
+       "{Lassen Sie|Lass} den Fuß locker zurückfallen."),
+    _g("foot", "feet", "dom",
+       "{SIDE} foot", "{SIDE}er Fuß",
+       "Pull the toes of your {SIDE} foot upwards, towards you. Not curled down: that can cramp.",
+       "{Ziehen Sie|Zieh} die Zehen des {SIDE}en Fußes nach oben, zu {sich|dir} heran. Nicht nach unten krallen, das kann zu Krämpfen führen.",
+       "Let the toes relax and the foot rest.",
+       "Die Zehen lösen sich, der Fuß ruht."),
+    _g("arm", "hands arms", "dom",
+       "{SIDE} arm", "{SIDE}er Arm",
+       "Make a fist with your {SIDE} hand, bend the elbow and press it gently into the support.",
+       "{Ballen Sie|Ball} die {SIDE}e Hand zur Faust, {winkeln Sie|winkle} den Arm an und {drücken Sie|drück} den Ellbogen sanft in die Unterlage.",
+       "Let the fist open and the whole arm sink back down.",
+       "{Öffnen Sie|Öffne} die Faust und {lassen Sie|lass} den ganzen Arm zurücksinken."),
+    _g("face", "face jaw", "",
+       "face", "Gesicht",
+       "Raise your eyebrows, close your eyes tightly, wrinkle your nose and press your teeth lightly together.",
+       "{Ziehen Sie|Zieh} die Augenbrauen hoch, {kneifen Sie|kneif} die Augen zusammen, {rümpfen Sie|rümpf} die Nase und {beißen Sie|beiß} die Zähne leicht aufeinander.",
+       "Let the whole face become smooth and soft.",
+       "Das ganze Gesicht wird glatt und weich."),
+    _g("trunk", "chest shoulders upper-back abdomen lower-back", "",
+       "shoulders, chest, back and belly", "Schultern, Brust, Rücken und Bauch",
+       "Draw your shoulders a little towards your ears and tighten your belly gently; the back stays resting, never arched.",
+       "{Ziehen Sie|Zieh} die Schultern ein wenig zu den Ohren und {spannen Sie|spann} den Bauch sanft an; der Rücken bleibt liegen, kein Hohlkreuz.",
+       "Let shoulders and belly go soft; the back rests wide on the support.",
+       "Schultern und Bauch werden weich, der Rücken liegt breit auf der Unterlage."),
+    _g("leg", "legs hips feet", "dom",
+       "{SIDE} leg", "{SIDE}es Bein",
+       "Pull the toes of your {SIDE} foot up towards you and tighten the thigh by gently straightening the knee.",
+       "{Ziehen Sie|Zieh} die Zehen des {SIDE}en Fußes zu {sich|dir} heran und {spannen Sie|spann} den Oberschenkel an, indem {Sie|du} das Knie sanft {strecken|streckst}.",
+       "Let the leg go; the foot falls loosely to the side.",
+       "{Lassen Sie|Lass} das Bein los, der Fuß fällt locker zur Seite."),
+    _g("arms", "hands arms", "",
+       "both arms and hands", "beide Arme und Hände",
+       "Make fists with both hands, bend your elbows and press them gently into the support.",
+       "{Ballen Sie|Ball} beide Hände zu Fäusten, {winkeln Sie|winkle} die Arme an und {drücken Sie|drück} die Ellbogen sanft in die Unterlage.",
+       "Let the hands open and both arms sink down.",
+       "{Öffnen Sie|Öffne} die Hände und {lassen Sie|lass} beide Arme sinken."),
+    _g("face-neck", "face jaw neck", "",
+       "face and neck", "Gesicht und Nacken",
+       "Wrinkle your forehead, close your eyes tightly, press your teeth lightly together and bring your chin a little towards your chest.",
+       "{Runzeln Sie|Runzle} die Stirn, {kneifen Sie|kneif} die Augen zusammen, {beißen Sie|beiß} die Zähne leicht aufeinander und {ziehen Sie|zieh} das Kinn ein wenig zur Brust.",
+       "Let face and neck become soft; the head rests heavily.",
+       "Gesicht und Nacken werden weich, der Kopf ruht schwer."),
+    _g("legs", "legs hips feet", "",
+       "both legs and feet", "beide Beine und Füße",
+       "Pull the toes of both feet up towards you and tighten both thighs by gently straightening the knees.",
+       "{Ziehen Sie|Zieh} die Zehen beider Füße zu {sich|dir} heran und {spannen Sie|spann} beide Oberschenkel an, indem {Sie|du} die Knie sanft {strecken|streckst}.",
+       "Let both legs go; the feet fall loosely apart.",
+       "{Lassen Sie|Lass} beide Beine los, die Füße fallen locker auseinander."),
+)}
+
+_ARMS16 = ("dom:hand", "dom:upper-arm", "non:hand", "non:upper-arm")
+_LEGS16 = ("dom:thigh", "dom:calf", "dom:foot", "non:thigh", "non:calf", "non:foot")
+SCHEMES: dict[str, tuple[str, ...]] = {
+    "16": (*_ARMS16, "forehead", "eyes", "jaw", "neck", "shoulders", "abdomen", *_LEGS16),
+    "7": ("dom:arm", "non:arm", "face", "neck", "trunk", "dom:leg", "non:leg"),
+    "4": ("arms", "face-neck", "trunk", "legs"),
+}
+
+_SIDE = {"en": {"right": "right", "left": "left"}, "de": {"right": "recht", "left": "link"}}
+
+
+def _side(which: str, dominant: str) -> str:
+    if which == "dom":
+        return dominant
+    return "left" if dominant == "right" else "right"
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _group_dict(entry: str, p: Profile, force_gentle: bool) -> dict[str, object]:
+    which, _, gid = entry.rpartition(":")
+    g = GROUPS[gid]
+    side = _side(which, p.dominant_side) if which else ""
+    lang = "de" if p.language == "de" else "en"
+    word = _SIDE[lang].get(side, "")
+
+    def text(en: str, de: str) -> str:
+        raw = de if lang == "de" else en
+        return address_form(raw.replace("{SIDE}", word), p.address)
+
+    soft = bool(SOFT_AREAS.intersection(g.areas))
+    asked = bool(set(p.gentle).intersection(g.areas)) or force_gentle
+    return {
+        "id": f"{side}-{gid}" if side else gid,
+        "group": gid,
+        "areas": list(g.areas),
+        "side": side,
+        "soft": soft,  # always at about half strength (neck, shoulders, back, abdomen)
+        "gentle": asked,  # the listener asked for care here: half strength or just notice
+        "half": soft or asked,
+        "name": _cap(text(g.name_en, g.name_de)),
+        "tense": text(g.tense_en, g.tense_de),
+        "release": text(g.release_en, g.release_de),
+    }
+
+
+def muscle_groups(p: Profile, scheme: str, force_gentle: bool = False) -> list[dict[str, object]]:
+    """The PMR groups of ``scheme`` ("16", "7", "4") for ``p``, in order, skips removed.
+
+    A group is left out when any of its body areas is in ``p.skip``; the
+    dominant side comes first (``dominant_side = "left"`` mirrors the order).
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown PMR scheme '{scheme}'; use one of {', '.join(SCHEMES)}")
+    out = []
+    for entry in SCHEMES[scheme]:
+        if set(p.skip).intersection(GROUPS[entry.rpartition(":")[2]].areas):
+            continue
+        out.append(_group_dict(entry, p, force_gentle))
+    return out
+
+
+def skipped_groups(p: Profile, scheme: str) -> list[dict[str, object]]:
+    """The groups of ``scheme`` that the profile's skips leave out (to mention, not tense)."""
+    return [
+        _group_dict(e, p, False)
+        for e in SCHEMES[scheme]
+        if set(p.skip).intersection(GROUPS[e.rpartition(":")[2]].areas)
+    ]
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on", "ja")
+
+
+def template_globals(profile: Profile) -> dict[str, object]:
+    """Extra template variables for ``profile`` (see docs/profile.md)."""
+    lang = "de" if profile.language == "de" else "en"
+    other = "left" if profile.dominant_side == "right" else "right"
+    p = profile
+
+    def groups(scheme: str, gentle: object = False) -> list[dict[str, object]]:
+        return muscle_groups(p, str(scheme), _truthy(gentle))
+
+    return {
+        "muscle_groups": groups,
+        "skipped_groups": lambda scheme: skipped_groups(p, str(scheme)),
+        "is_skipped": lambda area: str(area) in p.skip,
+        "is_gentle": lambda area: str(area) in p.gentle or str(area) in p.skip,
+        "addr": lambda text: address_form(str(text), p.address),
+        "du": p.address == "du",
+        "dom": _SIDE[lang][p.dominant_side],
+        "other": _SIDE[lang][other],
+        "truthy": _truthy,
+    }
