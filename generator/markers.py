@@ -26,19 +26,23 @@ from .model import (
     Speech,
     VoiceChange,
 )
+from .values import (
+    MAX_PAUSE_MS,
+    format_duration,
+    level,
+    number,
+    only_options,
+    parse_duration,
+    parse_range,
+    split_args,
+)
 
-MAX_PAUSE_MS = 3_600_000.0  # one hour
 BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
 CUE_NAMES = ("bell", "chime", "gong", "tone")
 MARKER_NAMES = ("pause", "chapter", "bell", "cue", "bed", "breathe", "voice", "rate")
 MAX_MARKER_LEN = 500
 
 ANCHOR_RE = re.compile("\x01(\\d+)\x02")
-_UNIT_MS = {"ms": 1.0, "s": 1000.0, "sec": 1000.0, "m": 60_000.0, "min": 60_000.0}
-_DUR_PART = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)")
-_ARG_RE = re.compile(
-    r'\s*(?:([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s"\]]*)|("(?:[^"\\]|\\.)*")|([^\s"]+))'
-)
 _ABBREVIATIONS = {
     "e.g.", "i.e.", "etc.", "dr.", "mr.", "mrs.", "ms.", "vs.", "approx.", "min.", "sec.",
     "z.", "b.", "z.b.", "ca.", "bzw.", "usw.", "evtl.", "ggf.", "d.", "h.", "d.h.", "u.", "a.",
@@ -90,128 +94,6 @@ class _Locator:
         return SourcePos(base.file, base.line + nl, index - (start + seg.rfind("\n")))
 
 
-# ---------------------------------------------------------------- values
-
-
-def parse_duration(text: str, pos: SourcePos | None = None, default_unit: str | None = None) -> float:
-    """``4s``, ``1.5s``, ``500ms``, ``2m``, ``1m30s`` -> milliseconds."""
-    t = text.strip()
-    if not t:
-        raise ScriptError("missing duration (e.g. 4s, 500ms, 2m)", pos)
-    if t.startswith("-"):
-        raise ScriptError(f"duration '{text}' is negative; use a positive length like 4s", pos)
-    total = 0.0
-    i = 0
-    while i < len(t):
-        m = _DUR_PART.match(t, i)
-        if not m or m.end() == i:
-            raise ScriptError(f"cannot read duration '{text}' (write e.g. 4s, 1.5s, 500ms, 1m30s)", pos)
-        num, unit = m.group(1), m.group(2).lower()
-        if not unit:
-            if default_unit is None or m.end() != len(t) or i != 0:
-                raise ScriptError(f"duration '{text}' needs a unit: ms, s or m", pos)
-            unit = default_unit
-        if unit not in _UNIT_MS:
-            raise ScriptError(f"unknown unit '{m.group(2)}' in '{text}'; use ms, s or m", pos)
-        total += float(num) * _UNIT_MS[unit]
-        i = m.end()
-    if total > MAX_PAUSE_MS:
-        raise ScriptError(f"duration '{text}' is longer than one hour", pos)
-    return total
-
-
-def format_duration(ms: float) -> str:
-    """Inverse of :func:`parse_duration` (exact for whole milliseconds)."""
-    ms = round(ms, 3)
-    if ms >= 60_000 and ms % 60_000 == 0:
-        return f"{int(ms // 60_000)}m"
-    if ms % 1000 == 0:
-        return f"{int(ms // 1000)}s"
-    if ms == int(ms):
-        return f"{int(ms)}ms"
-    return f"{ms:g}ms"
-
-
-def parse_range(text: str, pos: SourcePos | None) -> tuple[float, float]:
-    """``4s`` or ``3-8s`` / ``30s-2m`` -> (min_ms, max_ms)."""
-    t = text.strip()
-    if t.startswith("-"):
-        raise ScriptError(f"pause '{text}' is negative; use a positive length like 4s", pos)
-    if "-" in t:
-        lo, _, hi = t.partition("-")
-        hi_ms = parse_duration(hi, pos)
-        unit = re.sub(r"^[\d.]+", "", hi.strip())
-        unit_m = re.search(r"([a-zA-Z]+)$", unit)
-        lo_ms = parse_duration(lo, pos, default_unit=unit_m.group(1).lower() if unit_m else None)
-        if lo_ms > hi_ms:
-            raise ScriptError(f"pause range '{text}': the minimum is larger than the maximum", pos)
-        return lo_ms, hi_ms
-    v = parse_duration(t, pos)
-    return v, v
-
-
-def _number(key: str, raw: str, pos: SourcePos | None, lo: float, hi: float) -> float:
-    r = raw[:-1] if raw.endswith("s") and key != "cycles" else raw
-    try:
-        v = float(r)
-    except ValueError:
-        raise ScriptError(f"{key}={raw} is not a number", pos) from None
-    if not (lo <= v <= hi) or v != v:
-        raise ScriptError(f"{key}={raw} is out of range ({lo:g} to {hi:g})", pos)
-    return v
-
-
-def _level(raw: str, pos: SourcePos | None) -> float:
-    r = raw.strip()
-    if r.lower().endswith("db"):
-        r = r[:-2]
-    try:
-        v = float(r)
-    except ValueError:
-        raise ScriptError(f"level={raw} is not a level; write e.g. level=-24dB", pos) from None
-    if not -80.0 <= v <= 0.0:
-        raise ScriptError(f"level={raw} is out of range (-80dB to 0dB)", pos)
-    return v
-
-
-def _unquote(s: str) -> str:
-    if len(s) >= 2 and s[0] == s[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", s[1:-1])
-    return s
-
-
-def _split_args(body: str, pos: SourcePos | None) -> tuple[list[str], dict[str, str]]:
-    positional: list[str] = []
-    named: dict[str, str] = {}
-    i = 0
-    while i < len(body):
-        if body[i:].strip() == "":
-            break
-        m = _ARG_RE.match(body, i)
-        if not m or m.end() == i:
-            raise ScriptError(f"cannot read marker arguments '{body}'", pos)
-        if m.group(1):
-            key = m.group(1).lower()
-            if key in named:
-                raise ScriptError(f"'{key}=' is given twice", pos)
-            named[key] = _unquote(m.group(2))
-        elif m.group(3):
-            positional.append(_unquote(m.group(3)))
-        else:
-            positional.append(m.group(4))
-        i = m.end()
-    return positional, named
-
-
-def _only(named: dict[str, str], allowed: Sequence[str], marker: str, pos: SourcePos | None) -> None:
-    for k in named:
-        if k not in allowed:
-            opts = ", ".join(f"{a}=" for a in allowed) or "no options"
-            raise ScriptError(
-                f"[{marker}] has no option '{k}='{did_you_mean(k, allowed)}; it takes {opts}", pos
-            )
-
-
 # ---------------------------------------------------------------- markers
 
 
@@ -232,12 +114,12 @@ def parse_marker(body: str, pos: SourcePos | None = None) -> Segment:
             f"markers are {', '.join(MARKER_NAMES)} (write '[[' for a literal bracket)",
             pos,
         )
-    args, named = _split_args(rest, pos)
+    args, named = split_args(rest, pos)
     return handler(args, named, pos)
 
 
 def _m_pause(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, (), "pause", pos)
+    only_options(named, (), "pause", pos)
     if len(args) != 1:
         raise ScriptError("[pause] takes one length, e.g. [pause 4s] or [pause 3-8s]", pos)
     lo, hi = parse_range(args[0], pos)
@@ -245,7 +127,7 @@ def _m_pause(args: list[str], named: dict[str, str], pos: SourcePos | None) -> S
 
 
 def _m_chapter(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, (), "chapter", pos)
+    only_options(named, (), "chapter", pos)
     title = " ".join(args).strip()
     if not title:
         raise ScriptError('[chapter] needs a title, e.g. [chapter "Arms and hands"]', pos)
@@ -253,14 +135,14 @@ def _m_chapter(args: list[str], named: dict[str, str], pos: SourcePos | None) ->
 
 
 def _m_bell(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, (), "bell", pos)
+    only_options(named, (), "bell", pos)
     if args:
         raise ScriptError("[bell] takes no arguments; use [cue NAME] for other sounds", pos)
     return Cue("bell", None, pos)
 
 
 def _m_cue(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, ("file",), "cue", pos)
+    only_options(named, ("file",), "cue", pos)
     if "file" in named:
         if args or not named["file"]:
             raise ScriptError('[cue file="..."] takes a file and nothing else', pos)
@@ -277,8 +159,8 @@ def _m_cue(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Seg
 
 
 def _m_bed(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, ("level", "fade", "file"), "bed", pos)
-    level = _level(named["level"], pos) if "level" in named else None
+    only_options(named, ("level", "fade", "file"), "bed", pos)
+    level = level(named["level"], pos) if "level" in named else None
     fade = parse_duration(named["fade"], pos) if "fade" in named else None
     if "file" in named:
         if args or not named["file"]:
@@ -301,22 +183,22 @@ def _m_bed(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Seg
 
 def _m_breathe(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
     keys = ("in", "hold", "out", "rest", "cycles", "guide", "tone")
-    _only(named, keys, "breathe", pos)
+    only_options(named, keys, "breathe", pos)
     if args:
         raise ScriptError("[breathe] takes only key=value options, e.g. [breathe in=4 out=8 cycles=6]", pos)
     if "in" not in named or "out" not in named:
         raise ScriptError("[breathe] needs in= and out= (seconds), e.g. [breathe in=4 out=8]", pos)
-    in_s = _number("in", named["in"], pos, 0.5, 30)
-    out_s = _number("out", named["out"], pos, 0.5, 30)
-    hold = _number("hold", named.get("hold", "0"), pos, 0, 30)
-    rest = _number("rest", named.get("rest", "0"), pos, 0, 30)
-    cycles_f = _number("cycles", named.get("cycles", "1"), pos, 1, 500)
+    in_s = number("in", named["in"], pos, 0.5, 30)
+    out_s = number("out", named["out"], pos, 0.5, 30)
+    hold = number("hold", named.get("hold", "0"), pos, 0, 30)
+    rest = number("rest", named.get("rest", "0"), pos, 0, 30)
+    cycles_f = number("cycles", named.get("cycles", "1"), pos, 1, 500)
     if cycles_f != int(cycles_f):
         raise ScriptError(f"cycles={named['cycles']} must be a whole number", pos)
     cycles = int(cycles_f)
     guide: int | None = None
     if "guide" in named:
-        g = _number("guide", named["guide"], pos, 0, cycles)
+        g = number("guide", named["guide"], pos, 0, cycles)
         if g != int(g):
             raise ScriptError(f"guide={named['guide']} must be a whole number", pos)
         guide = int(g)
@@ -330,14 +212,14 @@ def _m_breathe(args: list[str], named: dict[str, str], pos: SourcePos | None) ->
 
 
 def _m_voice(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, (), "voice", pos)
+    only_options(named, (), "voice", pos)
     if len(args) != 1:
         raise ScriptError("[voice] takes one voice profile name, e.g. [voice calm-de]", pos)
     return VoiceChange(args[0], pos)
 
 
 def _m_rate(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
-    _only(named, (), "rate", pos)
+    only_options(named, (), "rate", pos)
     if len(args) != 1:
         raise ScriptError("[rate] takes one speed, e.g. [rate 90%] or [rate 0.9]", pos)
     raw = args[0]
