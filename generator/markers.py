@@ -29,7 +29,7 @@ from .model import (
 from .values import (
     MAX_PAUSE_MS,
     format_duration,
-    level,
+    parse_level,
     number,
     only_options,
     parse_duration,
@@ -160,7 +160,7 @@ def _m_cue(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Seg
 
 def _m_bed(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
     only_options(named, ("level", "fade", "file"), "bed", pos)
-    level = level(named["level"], pos) if "level" in named else None
+    level = parse_level(named["level"], pos) if "level" in named else None
     fade = parse_duration(named["fade"], pos) if "fade" in named else None
     if "file" in named:
         if args or not named["file"]:

@@ -84,7 +84,7 @@ def number(key: str, raw: str, pos: SourcePos | None, lo: float, hi: float) -> f
     return v
 
 
-def level(raw: str, pos: SourcePos | None) -> float:
+def parse_level(raw: str, pos: SourcePos | None) -> float:
     r = raw.strip()
     if r.lower().endswith("db"):
         r = r[:-2]
