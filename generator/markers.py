@@ -29,10 +29,10 @@ from .model import (
 from .values import (
     MAX_PAUSE_MS,
     format_duration,
-    parse_level,
     number,
     only_options,
     parse_duration,
+    parse_level,
     parse_range,
     split_args,
 )
