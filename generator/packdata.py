@@ -66,18 +66,18 @@ def to_dict(pack: PackExport) -> dict[str, object]:
     return asdict(pack)
 
 
-def to_json(pack: PackExport) -> str:
+def script_json(obj: object) -> str:
     """JSON safe to embed in ``<script type="application/json">``.
 
-    ``<``, ``>`` and ``&`` are written as ``\\u003c`` etc., so no text in the
-    pack (``</script>``, ``<!--``) can end the script element early; U+2028/9
-    are escaped too. ``JSON.parse`` reads it back unchanged.
+    ``<``, ``>`` and ``&`` are written as ``\\u003c`` etc., so no text
+    (``</script>``, ``<!--``) can end the script element early; U+2028/9 are
+    escaped too. ``JSON.parse`` reads it back unchanged.
     """
     try:
-        text = json.dumps(to_dict(pack), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as e:
         raise ExportError(
-            f"pack '{pack.title}' cannot be written as page data ({e}); "
+            f"page data cannot be written as JSON ({e}); "
             "check that durations and times are finite numbers"
         ) from None
     for ch, esc in (
@@ -89,3 +89,8 @@ def to_json(pack: PackExport) -> str:
     ):
         text = text.replace(ch, esc)
     return text
+
+
+def to_json(pack: PackExport) -> str:
+    """The pack as JSON safe to embed in an HTML ``<script>`` (see :func:`script_json`)."""
+    return script_json(to_dict(pack))
