@@ -136,15 +136,16 @@ class _Typesetter:
         cx, top, bottom = (box[0] + box[2]) / 2, box[1], box[3]
         w = max(2, round(s * 0.07))
         y = top - s * 0.16
-        f = fill
         if mark == "\u0308":  # diaeresis
             r = s * 0.05
             for dx in (-s * 0.13, s * 0.13):
-                draw.ellipse((cx + dx - r, y - r, cx + dx + r, y + r), fill=f)
+                draw.ellipse((cx + dx - r, y - r, cx + dx + r, y + r), fill=fill)
         elif mark in ("\u0301", "\u0300"):  # acute, grave
             d = 1 if mark == "\u0301" else -1
             draw.line(
-                (cx - d * s * 0.06, y + s * 0.07, cx + d * s * 0.07, y - s * 0.08), fill=f, width=w
+                (cx - d * s * 0.06, y + s * 0.07, cx + d * s * 0.07, y - s * 0.08),
+                fill=fill,
+                width=w,
             )
         elif mark in ("\u0302", "\u030c"):  # circumflex, caron
             d = 1 if mark == "\u0302" else -1
@@ -153,18 +154,18 @@ class _Typesetter:
                 (cx, y - d * s * 0.06),
                 (cx + s * 0.11, y + d * s * 0.06),
             ]
-            draw.line(pts, fill=f, width=w, joint="curve")
+            draw.line(pts, fill=fill, width=w, joint="curve")
         elif mark == "\u0303":  # tilde
             pts = [
                 (cx - s * 0.13 + i * s * 0.026, y - s * 0.04 * math.sin(i * math.pi / 5))
                 for i in range(11)
             ]
-            draw.line(pts, fill=f, width=w, joint="curve")
+            draw.line(pts, fill=fill, width=w, joint="curve")
         elif mark == "\u030a":  # ring
             r = s * 0.07
-            draw.ellipse((cx - r, y - r, cx + r, y + r), outline=f, width=max(2, w // 2))
+            draw.ellipse((cx - r, y - r, cx + r, y + r), outline=fill, width=max(2, w // 2))
         elif mark == "\u0327":  # cedilla
-            draw.line((cx, bottom, cx + s * 0.04, bottom + s * 0.12), fill=f, width=w)
+            draw.line((cx, bottom, cx + s * 0.04, bottom + s * 0.12), fill=fill, width=w)
 
 
 def _wrap(ts: _Typesetter, text: str, max_width: float) -> list[str]:

@@ -168,7 +168,12 @@ def safe_join(root: Path, name: str) -> Path:
     that point out of ``root``.
     """
     root_resolved = Path(root).resolve()
-    target = (root_resolved / name).resolve()
+    try:
+        target = (root_resolved / name).resolve()
+    except (OSError, ValueError) as e:  # NUL bytes, symlink loops
+        raise ExportError(
+            f"refusing to write '{name!r}' in {root}: {e}; use safe_filename"
+        ) from None
     if target == root_resolved or not target.is_relative_to(root_resolved):
         raise ExportError(
             f"refusing to write '{name}': it would land outside the pack folder {root}; "

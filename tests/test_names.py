@@ -121,6 +121,8 @@ def test_safe_join_refuses_escape(tmp_path: Path) -> None:
     for bad in ("../x.mp3", "/etc/passwd", "..", ".", "a/../../x"):
         with pytest.raises(ExportError, match="outside the pack folder"):
             safe_join(tmp_path, bad)
+    with pytest.raises(ExportError):
+        safe_join(tmp_path, "nul\x00byte")
 
 
 def test_safe_join_refuses_symlink_escape(tmp_path: Path) -> None:

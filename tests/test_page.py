@@ -128,6 +128,19 @@ def test_helpers() -> None:
     assert href("01 Körper #1?.mp3") == "01%20K%C3%B6rper%20%231%3F.mp3"
 
 
+def test_cover_and_links_are_quoted() -> None:
+    pack = PackExport(
+        title="x",
+        language="en",
+        cover='cover "1" #a.jpg',
+        tracks=(TrackExport(1, "a", "b", "01 a&b #1.mp3", 5.0),),
+    )
+    text = render_index_html(pack)
+    assert '<img class="cover" src="cover%20%221%22%20%23a.jpg"' in text
+    assert 'href="01%20a%26b%20%231.mp3"' in text
+    assert "Sessions" in text and "0:05" in text
+
+
 def test_english_fallback_ui() -> None:
     pack = PackExport(title="Calm", language="xx", tracks=())
     text = render_index_html(pack)
