@@ -59,11 +59,12 @@ def check_template(path: Path) -> list[Problem]:
         front = parse_front_matter(path.read_text(encoding="utf-8"), name)
     except (RelaxgenError, OSError, UnicodeDecodeError) as e:
         return [Problem(name, "?", None, str(e))]
-    langs = [front.language] if front.language else [path.parent.name if path.parent.name in LANGUAGES else "en"]
+    folder_lang = path.parent.name if path.parent.name in LANGUAGES else "en"
+    langs: list[str] = [front.language or folder_lang]
     problems: list[Problem] = []
     for lang in langs:
         lengths = [front.min_minutes, front.minutes, front.max_minutes]
-        wanted = [m for m in dict.fromkeys(lengths) if m is not None] or [None]
+        wanted: list[float | None] = [m for m in dict.fromkeys(lengths) if m is not None] or [None]
         for base in SAMPLE_PROFILES.get(lang, [Profile(language=lang)]):
             for m in wanted:
                 try:
