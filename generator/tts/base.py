@@ -32,7 +32,11 @@ class Engine(Protocol):
         ...
 
 
+ENGINE_NAMES = ("pyttsx3", "piper", "fake")
+
+
 def get_engine(name: str) -> Engine:
+    """A new engine instance by name (``pyttsx3``, ``piper``, ``fake``)."""
     if name == "pyttsx3":
         from .espeak import Pyttsx3Engine
 
@@ -45,7 +49,28 @@ def get_engine(name: str) -> Engine:
         from .piper import PiperEngine
 
         return PiperEngine()
-    raise VoiceError(f"unknown engine '{name}'; engines are pyttsx3, piper, fake")
+    raise VoiceError(f"unknown engine '{name}'; engines are {', '.join(ENGINE_NAMES)}")
+
+
+def engine_from_spec(spec: str) -> Engine:
+    """An engine from ``"module:attribute"`` (a class or factory), or by name."""
+    if ":" not in spec:
+        return get_engine(spec)
+    import importlib
+
+    mod, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as e:
+        raise VoiceError(f"cannot load the speech engine '{spec}': {e}") from None
+    engine: Engine = factory()
+    return engine
+
+
+def model_identity(engine: Engine, model: str | None) -> str:
+    """Identity of a neural engine's model file (part of the cache key); '' for others."""
+    fn = getattr(engine, "model_identity", None)
+    return str(fn(model)) if fn is not None and model else ""
 
 
 def _lang_match(lang: str, voice: EngineVoice) -> bool:

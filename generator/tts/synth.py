@@ -1,16 +1,27 @@
-"""Synthesise the unique clips of a build (or pack, or course) through the cache."""
+"""Synthesise the unique clips of a build (or pack, or course) through the cache.
+
+Each clip is spoken once per cache key, across ``jobs`` worker processes
+(:mod:`generator.tts.pool`) with a per-clip timeout. Engines handed in as
+instances, and the plain fake engine, run in this process instead: they
+cannot hang and need no start-up.
+"""
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
-from ..audio.clips import SR, process_engine_output
+from ..audio.clips import SR
+from ..errors import SynthesisError
 from ..model import ClipRequest
-from .base import Engine, get_engine
+from .base import Engine, engine_from_spec, model_identity
 from .cache import ClipCache
+from .pool import DEFAULT_TIMEOUT_S, Task, WorkerPool, prestart, render_clip
 
 
 @dataclass(frozen=True)
@@ -34,57 +45,149 @@ class SynthStats:
 ProgressFn = Callable[[int, int], None]
 
 
-class Synthesizer:
-    """Turns clip requests into cached, processed clips; one engine per name."""
+def default_jobs() -> int:
+    env = os.environ.get("RELAXGEN_JOBS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return os.cpu_count() or 1
 
-    def __init__(self, cache: ClipCache, engines: dict[str, Engine] | None = None) -> None:
+
+def default_timeout() -> float:
+    env = os.environ.get("RELAXGEN_TTS_TIMEOUT")
+    try:
+        return float(env) if env else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise SynthesisError(f"RELAXGEN_TTS_TIMEOUT={env!r} is not a number of seconds") from None
+
+
+def _close_pools(pools: dict[str, WorkerPool]) -> None:
+    for p in pools.values():
+        p.close()
+    pools.clear()
+
+
+class Synthesizer:
+    """Turns clip requests into cached, processed clips.
+
+    ``jobs``: worker processes (default: the number of cores, or ``RELAXGEN_JOBS``).
+    ``timeout``: seconds allowed per clip before its worker counts as hung (scaled
+    with the text's length; default 60, or ``RELAXGEN_TTS_TIMEOUT``).
+    ``engine_specs``: engine name -> ``"module:factory"`` to build that engine from
+    (in workers and here), e.g. a test engine. ``isolate``: True runs every engine in
+    workers (even the fake one), False none (no timeouts), None decides per engine.
+    """
+
+    def __init__(
+        self,
+        cache: ClipCache,
+        engines: dict[str, Engine] | None = None,
+        jobs: int | None = None,
+        timeout: float | None = None,
+        engine_specs: Mapping[str, str] | None = None,
+        isolate: bool | None = None,
+    ) -> None:
         self.cache = cache
         self._engines: dict[str, Engine] = dict(engines or {})
-        self._versions: dict[str, str] = {}
+        self._inproc = set(self._engines)
+        self._specs = dict(engine_specs or {})
+        self._versions: dict[tuple[str, str], str] = {}
+        self.jobs = max(1, jobs if jobs is not None else default_jobs())
+        self.timeout = timeout if timeout is not None else default_timeout()
+        self.isolate = isolate
         self.stats = SynthStats()
+        self._pools: dict[str, WorkerPool] = {}
+        self._finalizer = weakref.finalize(self, _close_pools, self._pools)
+
+    # -- engines and keys
 
     def engine(self, name: str) -> Engine:
+        """This process's instance of an engine (voice lists, versions, in-process synthesis)."""
         if name not in self._engines:
-            self._engines[name] = get_engine(name)
+            if self.in_workers(name):
+                prestart()  # a build asks for its engine early (voice lists): warm up meanwhile
+            self._engines[name] = engine_from_spec(self._specs.get(name, name))
         return self._engines[name]
 
-    def engine_version(self, name: str) -> str:
-        if name not in self._versions:
-            self._versions[name] = self.engine(name).version()
-        return self._versions[name]
+    def engine_version(self, name: str, model: str | None = None) -> str:
+        k = (name, model or "")
+        if k not in self._versions:
+            eng = self.engine(name)
+            ident = model_identity(eng, model)
+            self._versions[k] = eng.version() + (f"/{ident}" if ident else "")
+        return self._versions[k]
 
     def key(self, req: ClipRequest) -> str:
-        return self.cache.key(req, self.engine_version(req.engine))
+        return self.cache.key(req, self.engine_version(req.engine, req.model))
 
     def lookup(self, req: ClipRequest) -> Clip | None:
         hit = self.cache.get(self.key(req))
         return Clip(*hit) if hit else None
 
+    def in_workers(self, engine: str) -> bool:
+        if self.isolate is not None:
+            return self.isolate and engine not in self._inproc
+        return engine not in self._inproc and not (engine == "fake" and engine not in self._specs)
+
+    # -- synthesis
+
     def synthesize_all(self, reqs: Sequence[ClipRequest], progress: ProgressFn | None = None) -> dict[ClipRequest, Clip]:
+        """Every request's clip: from the cache, else spoken once per unique key."""
         unique = list(dict.fromkeys(reqs))
         out: dict[ClipRequest, Clip] = {}
-        todo: list[ClipRequest] = []
+        by_key: dict[str, list[ClipRequest]] = {}
         for r in unique:
-            c = self.lookup(r)
-            if c is None:
-                todo.append(r)
+            k = self.key(r)
+            hit = self.cache.get(k)
+            if hit is None:
+                by_key.setdefault(k, []).append(r)
             else:
-                out[r] = c
+                out[r] = Clip(*hit)
         self.stats.requested += len(unique)
-        self.stats.cached += len(unique) - len(todo)
-        if todo:
-            with tempfile.TemporaryDirectory(prefix="relaxgen-tts-") as d:
-                for i, r in enumerate(todo):
-                    out[r] = self._one(r, Path(d) / f"clip{i}.wav")
-                    if progress:
-                        progress(i + 1, len(todo))
+        self.stats.cached += len(out)
+        tasks = [Task(i, rs[0], k) for i, (k, rs) in enumerate(by_key.items())]
+        total = len(tasks)
+        done = 0
+
+        def finished(task: Task, path: Path, frames: int) -> None:
+            nonlocal done
+            clip = Clip(path, frames)
+            for r in by_key[task.key]:
+                out[r] = clip
+            self.stats.synthesized += 1
+            self.stats.texts.append(task.req.text)
+            done += 1
+            if progress:
+                progress(done, total)
+
+        for engine in dict.fromkeys(t.req.engine for t in tasks):
+            batch = [t for t in tasks if t.req.engine == engine]
+            if self.in_workers(engine):
+                self._pool(engine).run(batch, finished)
+            else:
+                self._inline(engine, batch, finished)
         return out
 
-    def _one(self, req: ClipRequest, tmp: Path) -> Clip:
-        self.engine(req.engine).synthesize(req, tmp)
-        samples = process_engine_output(tmp, req.text)
-        tmp.unlink(missing_ok=True)
-        path, frames = self.cache.put(self.key(req), samples)
-        self.stats.synthesized += 1
-        self.stats.texts.append(req.text)
-        return Clip(path, frames)
+    def _inline(self, engine: str, tasks: Sequence[Task], finished: Callable[[Task, Path, int], None]) -> None:
+        eng = self.engine(engine)
+        with tempfile.TemporaryDirectory(prefix="relaxgen-tts-") as d:
+            for t in tasks:
+                path, frames = render_clip(eng, t.req, t.key, self.cache, Path(d) / f"clip{t.id}.wav")
+                finished(t, path, frames)
+
+    def _pool(self, engine: str) -> WorkerPool:
+        if engine not in self._pools:
+            self._pools[engine] = WorkerPool(engine, self._specs.get(engine, engine), self.cache.root,
+                                             self.jobs, self.timeout)
+        return self._pools[engine]
+
+    # -- lifetime
+
+    def close(self) -> None:
+        """Stop the worker processes (they are also stopped when this object is collected)."""
+        _close_pools(self._pools)
+
+    def __enter__(self) -> Synthesizer:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

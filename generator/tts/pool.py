@@ -1,0 +1,333 @@
+"""Speech synthesis in worker processes, each owning one engine instance.
+
+Speech engines can hang (a stuck audio driver, a voice that never returns) or
+crash the interpreter (a native library). Every clip therefore runs in a
+worker process with a deadline: a worker that misses it is killed and
+replaced, a worker that dies is replaced, and the clip is tried once more in
+a fresh worker; after that the build stops with an error naming the text.
+
+Workers are started with ``forkserver`` (Linux) or ``spawn``, never a plain
+fork: espeak-ng and the OS speech APIs are not fork-safe once initialised.
+A worker's stdout and stderr go to the null device, so the drivers' chatter
+never reaches the command line. Workers do the whole clip (engine, check,
+resample, trim, atomic cache write): the same code as the in-process path,
+so results are identical either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import types
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from ..audio.clips import process_engine_output
+from ..errors import RelaxgenError, SynthesisError, VoiceError
+from ..model import ClipRequest
+from .base import Engine, engine_from_spec
+from .cache import ClipCache
+
+DEFAULT_TIMEOUT_S = 60.0  # per clip, plus PER_CHAR_S for each character of text
+PER_CHAR_S = 0.1
+STARTUP_TIMEOUT_S = 60.0  # a new worker must import and build its engine within this
+RECYCLE_AFTER = 400  # clips per worker before it is replaced (bounds slow leaks in engines)
+ATTEMPTS = 2
+
+
+def clip_timeout(base_s: float, text: str) -> float:
+    """The deadline for one clip: the base, scaled with the length of the text."""
+    return base_s + PER_CHAR_S * len(text)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    req: ClipRequest
+    key: str
+
+
+def render_clip(engine: Engine, req: ClipRequest, key: str, cache: ClipCache, tmp: Path) -> tuple[Path, int]:
+    """Speak one clip, check and process it, store it in the cache: (path, frames)."""
+    try:
+        engine.synthesize(req, tmp)
+        samples = process_engine_output(tmp, req.text)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return cache.put(key, samples)
+
+
+def _quiet_fds() -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.close(null)
+
+
+def _worker_main(conn: Connection, spec: str, cache_root: str) -> None:
+    """A worker: build the engine, say ready, then speak clips until told to stop."""
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+    _quiet_fds()
+    tmpdir = Path(tempfile.mkdtemp(prefix="relaxgen-tts-"))
+    try:
+        try:
+            engine = engine_from_spec(spec)
+        except Exception as e:  # reported as an error for the first clip
+            conn.send(("fatal", -1, type(e).__name__, str(e)))
+            return
+        conn.send(("ready", -1, "", ""))
+        cache = ClipCache(cache_root)
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                break
+            if msg is None:
+                break
+            task_id, req, key = msg
+            try:
+                path, frames = render_clip(engine, req, key, cache, tmpdir / f"clip{task_id}.wav")
+                reply: tuple[Any, ...] = ("ok", task_id, str(path), frames)
+            except SynthesisError as e:
+                reply = ("retry", task_id, type(e).__name__, str(e))
+            except RelaxgenError as e:
+                reply = ("fatal", task_id, type(e).__name__, str(e))
+            except Exception as e:  # an engine library's own exception: worth one more try
+                reply = ("retry", task_id, type(e).__name__, f"{type(e).__name__}: {e}")
+            conn.send(reply)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _context() -> Any:
+    if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        # The fork server imports relaxgen (numpy, scipy: seconds) once; workers fork from it.
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def prestart() -> None:
+    """Start the fork server now, so its imports overlap with the caller's own work."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with contextlib.suppress(Exception):
+            forkserver.ensure_running()
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_main() -> Iterator[None]:
+    """Start workers without re-running the caller's main script in them.
+
+    ``spawn`` and ``forkserver`` re-import ``__main__`` in each child, which breaks
+    (or re-runs) a user's script that lacks an ``if __name__ == "__main__"`` guard.
+    Workers need nothing from it (their target and engines are named by module),
+    so a bare module stands in for ``__main__`` while a worker starts.
+    """
+    with _START_LOCK:
+        real = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if real is not None:
+                sys.modules["__main__"] = real
+
+
+class _Worker:
+    def __init__(self, ctx: Any, spec: str, cache_root: str) -> None:
+        parent, child = ctx.Pipe(duplex=True)
+        self.conn: Connection = parent
+        self.proc = ctx.Process(target=_worker_main, args=(child, spec, cache_root), daemon=True,
+                                name="relaxgen-tts")
+        with _without_main():
+            self.proc.start()
+        child.close()
+        self.ready = False
+        self.done = 0
+        self.task: Task | None = None
+        self.attempt = 0
+        self.deadline = time.monotonic() + STARTUP_TIMEOUT_S
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.proc.kill()
+        with contextlib.suppress(Exception):
+            self.proc.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        with contextlib.suppress(Exception):
+            self.proc.join(2)
+        if self.proc.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+OnDone = Callable[[Task, Path, int], None]
+
+
+class WorkerPool:
+    """Up to ``jobs`` workers for one engine; :meth:`run` speaks a batch of tasks."""
+
+    def __init__(self, engine_name: str, spec: str, cache_root: Path, jobs: int,
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.engine_name = engine_name
+        self.spec = spec
+        self.cache_root = str(cache_root)
+        self.jobs = max(1, jobs)
+        self.timeout_s = timeout_s
+        self._ctx = _context()
+        self._idle: list[_Worker] = []
+        self.started = 0  # workers started so far (tests read it)
+
+    def _take_idle(self) -> _Worker:
+        while self._idle:
+            w = self._idle.pop()
+            if w.proc.is_alive():
+                return w
+            w.kill()
+        self.started += 1
+        return _Worker(self._ctx, self.spec, self.cache_root)
+
+    def run(self, tasks: Sequence[Task], on_done: OnDone) -> None:
+        """Speak every task; raise SynthesisError/VoiceError when one fails twice or fatally."""
+        pending: deque[tuple[Task, int]] = deque((t, 1) for t in tasks)
+        busy: list[_Worker] = []
+        try:
+            while pending or busy:
+                while pending and len(busy) < self.jobs:
+                    task, attempt = pending.popleft()
+                    w = self._take_idle()
+                    w.task, w.attempt = task, attempt
+                    if w.ready:
+                        w.deadline = time.monotonic() + clip_timeout(self.timeout_s, task.req.text)
+                    try:
+                        w.conn.send((task.id, task.req, task.key))
+                    except OSError:
+                        pass  # a dead worker: noticed below through its sentinel
+                    busy.append(w)
+                now = time.monotonic()
+                limit = max(0.0, min(w.deadline for w in busy) - now)
+                handles: list[Any] = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
+                ready = set(wait(handles, timeout=limit))
+                for w in list(busy):
+                    outcome = self._check(w, ready)
+                    if outcome is None:
+                        continue
+                    busy.remove(w)
+                    done_task, attempt = w.task, w.attempt
+                    assert done_task is not None
+                    task, w.task = done_task, None
+                    if outcome[0] == "ok":
+                        w.done += 1
+                        if w.done >= RECYCLE_AFTER:
+                            w.stop()
+                        else:
+                            self._idle.append(w)
+                        on_done(task, Path(outcome[1]), int(outcome[2]))
+                        continue
+                    kind, detail = outcome
+                    if kind == "fatal":
+                        raise _fatal(detail)
+                    if kind == "retry":
+                        self._idle.append(w)
+                    if attempt < ATTEMPTS:
+                        pending.appendleft((task, attempt + 1))
+                    else:
+                        raise SynthesisError(self._give_up(task, kind, detail))
+        except BaseException:
+            for w in busy:
+                w.kill()
+            self.close()
+            raise
+
+    def _check(self, w: _Worker, ready: set[Any]) -> tuple[Any, ...] | None:
+        """None while the worker is still busy; else ('ok', path, frames) or (kind, detail)."""
+        if w.conn in ready:
+            while True:
+                try:
+                    status, _, name, text = w.conn.recv()
+                except (EOFError, OSError):
+                    return self._dead(w)
+                if status == "ready":
+                    w.ready = True
+                    assert w.task is not None
+                    w.deadline = time.monotonic() + clip_timeout(self.timeout_s, w.task.req.text)
+                    if w.conn.poll():
+                        continue
+                    return None
+                if status == "ok":
+                    return ("ok", name, text)
+                if status == "fatal":
+                    w.stop()
+                    return ("fatal", (name, text))
+                return ("retry", str(text))
+        if w.proc.sentinel in ready or not w.proc.is_alive():
+            return self._dead(w)
+        if time.monotonic() >= w.deadline:
+            w.kill()
+            return ("hung", "speak" if w.ready else "start")
+        return None
+
+    @staticmethod
+    def _dead(w: _Worker) -> tuple[str, str]:
+        w.proc.join(1)
+        code = w.proc.exitcode
+        w.kill()
+        return ("crashed", f"exit code {code}" if code is not None else "no exit code")
+
+    def _give_up(self, task: Task, kind: str, detail: str) -> str:
+        text = task.req.text if len(task.req.text) <= 120 else task.req.text[:117] + "..."
+        eng = f"the {self.engine_name} speech engine"
+        if kind == "hung":
+            limit = STARTUP_TIMEOUT_S if detail == "start" else clip_timeout(self.timeout_s, task.req.text)
+            return (
+                f"{eng} did not {'start' if detail == 'start' else 'finish'} within {limit:.0f} s "
+                f"while speaking {text!r} (tried {ATTEMPTS} times, each in a fresh worker). "
+                "The engine seems hung: try another voice, shorten the sentence, or raise the limit "
+                "with RELAXGEN_TTS_TIMEOUT=<seconds>"
+            )
+        if kind == "crashed":
+            return (
+                f"{eng} crashed ({detail}) while speaking {text!r} (tried {ATTEMPTS} times, each in "
+                "a fresh worker). Try another voice or check the engine's installation "
+                "(relaxgen voices)"
+            )
+        return f"{detail} (tried {ATTEMPTS} times)"
+
+    def close(self) -> None:
+        """Stop every idle worker (busy ones are killed by :meth:`run` on errors)."""
+        idle, self._idle = self._idle, []
+        for w in idle:
+            w.stop()
+
+
+def _fatal(detail: tuple[str, str]) -> RelaxgenError:
+    name, message = detail
+    if name == "VoiceError":
+        return VoiceError(message)
+    return SynthesisError(message)
