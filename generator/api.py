@@ -211,6 +211,7 @@ class BuildOptions:
     target_lufs: float = -16.0
     cache_dir: Path | None = None
     engine: str | None = None  # override every voice's engine ("fake" for tests)
+    jobs: int | None = None  # speech worker processes (default: the number of cores)
     include_dirs: tuple[Path, ...] = ()
     album: str = ""
     artist: str = ""
@@ -248,7 +249,7 @@ def build_session(
     out = Path(out)
     if out.suffix.lower() != ".mp3":
         raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
-    syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()))
+    syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
     prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
     before = (syn.stats.synthesized, syn.stats.cached)
     clips = syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None)

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import sys
 import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import VoiceError, closest
+from .errors import RelaxgenError, VoiceError, closest
 from .model import VoiceProfile
 from .paths import display, user_config_dir, voices_dir
+from .tts.base import Engine, EngineVoice, resolve_voice_id
 
 VOICE_KEYS = (
     "name", "description", "engine", "language", "voice_ids", "rate_wpm", "pitch", "volume",
     "sentence_pause_ms", "paragraph_pause_ms", "model",
 )
 ENGINES = ("pyttsx3", "piper", "fake")
+_DESCRIPTIONS: dict[str, str] = {}  # source -> description (VoiceProfile has no field for it)
+
+
+def description(profile: VoiceProfile) -> str:
+    return _DESCRIPTIONS.get(profile.source or "", "")
 
 
 def platform_key() -> str:
@@ -53,6 +61,7 @@ def voice_from_mapping(data: dict[str, Any], source: str) -> VoiceProfile:
     if not isinstance(ids, dict):
         raise VoiceError(f"{source}: voice_ids must be a table of platform = \"voice id\"")
     model = data.get("model")
+    _DESCRIPTIONS[source] = str(data.get("description", ""))
     return VoiceProfile(
         name=name,
         engine=engine,
@@ -97,3 +106,81 @@ def get_voice(name: str, extra_dirs: list[Path] | None = None) -> VoiceProfile:
         f"unknown voice '{name}'. Closest voice profiles: {', '.join(near)}. "
         "Run 'relaxgen voices' to list them all."
     )
+
+
+# -- what this machine offers
+
+
+@dataclass(frozen=True)
+class VoiceStatus:
+    """A profile as it resolves on this machine."""
+
+    profile: VoiceProfile
+    voice_id: str | None  # the engine voice (or model) it uses here
+    available: bool
+    note: str = ""  # why not available, or that the language fallback is used
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.profile
+        return {
+            "name": p.name, "description": description(p),
+            "engine": p.engine, "language": p.language, "rate_wpm": p.rate_wpm, "pitch": p.pitch,
+            "model": p.model, "voice_id": self.voice_id, "available": self.available,
+            "note": self.note, "source": p.source,
+        }
+
+
+EngineGetter = Callable[[str], Engine]
+
+
+def language_matches(lang: str, tags: tuple[str, ...] | list[str]) -> bool:
+    lang = lang.lower().replace("_", "-")
+    return any(t.lower() == lang or t.lower().startswith(lang + "-") for t in tags)
+
+
+def voice_status(profile: VoiceProfile, engine: EngineGetter) -> VoiceStatus:
+    """Resolve a profile against the engines here, without raising."""
+    try:
+        if profile.engine == "piper":
+            from .tts.piper import resolve_model
+
+            eng = engine("piper")
+            eng.version()  # raises when the extra is missing
+            onnx, _ = resolve_model(profile.model)
+            return VoiceStatus(profile, onnx.stem, True)
+        if profile.engine == "fake":
+            return VoiceStatus(profile, profile.voice_ids.get(platform_key()) or f"fake/{profile.language}", True)
+        eng = engine(profile.engine)
+        vid = resolve_voice_id(profile, eng, platform_key())
+        wanted = profile.voice_ids.get(platform_key())
+        note = "" if not wanted or wanted == vid else f"'{wanted}' is missing; using the first {profile.language} voice"
+        return VoiceStatus(profile, vid, True, note)
+    except RelaxgenError as e:
+        return VoiceStatus(profile, None, False, str(e))
+
+
+def engine_voices(engine: EngineGetter, languages: list[str] | None) -> dict[str, list[EngineVoice] | str]:
+    """Each engine's voices here (filtered by language), or why the engine is unavailable."""
+    out: dict[str, list[EngineVoice] | str] = {}
+    for name in ("pyttsx3", "piper"):
+        try:
+            vs = engine(name).voices()
+        except RelaxgenError as e:
+            out[name] = str(e)
+            continue
+        if languages:
+            vs = [v for v in vs if any(language_matches(lang, v.languages) for lang in languages)]
+        out[name] = vs
+    return out
+
+
+def require_voice(name: str, engine: EngineGetter, extra_dirs: list[Path] | None = None) -> VoiceStatus:
+    """A profile that must be usable here; VoiceError listing the closest alternatives otherwise."""
+    profile = get_voice(name, extra_dirs)
+    st = voice_status(profile, engine)
+    if st.available:
+        return st
+    usable = [n for n, p in load_voices(extra_dirs).items()
+              if p.language == profile.language and n != name and voice_status(p, engine).available]
+    hint = f" Usable {profile.language} voice profiles here: {', '.join(usable)}." if usable else ""
+    raise VoiceError(f"voice profile '{name}' cannot be used here: {st.note}{hint}")

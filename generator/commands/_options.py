@@ -36,6 +36,11 @@ def engine_option(f: F) -> F:
                         help="Use this speech engine for every voice (fake: silent test tones).")(f)
 
 
+def jobs_option(f: F) -> F:
+    return click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+                        help="Speech worker processes (default: the number of cores).")(f)
+
+
 def get_profile(profile_path: Path | None, sets: tuple[str, ...]) -> Profile:
     prof = load_profile(profile_path) if profile_path else Profile()
     return apply_overrides(prof, parse_set_options(sets))

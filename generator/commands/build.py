@@ -8,7 +8,14 @@ import click
 
 from ..api import BuildOptions, build_session
 from ..paths import display
-from ._options import cache_option, engine_option, get_profile, minutes_option, profile_options
+from ._options import (
+    cache_option,
+    engine_option,
+    get_profile,
+    jobs_option,
+    minutes_option,
+    profile_options,
+)
 from ._progress import progress_bar
 
 
@@ -24,10 +31,11 @@ from ._progress import progress_bar
               help="Integrated loudness target.")
 @cache_option
 @engine_option
+@jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None,
           bitrate: int, mono: bool, target_lufs: float, cache_dir: Path | None, engine: str | None,
-          quiet: bool) -> None:
+          jobs: int | None, quiet: bool) -> None:
     """Build TEMPLATE (a file or a built-in script name) into an MP3.
 
     Example:
@@ -35,7 +43,8 @@ def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, 
         relaxgen build belly-breathing -o output/belly.mp3 --set name=Anna --minutes 5
     """
     profile = get_profile(profile_path, sets)
-    opts = BuildOptions(bitrate_kbps=bitrate, mono=mono, target_lufs=target_lufs, cache_dir=cache_dir, engine=engine)
+    opts = BuildOptions(bitrate_kbps=bitrate, mono=mono, target_lufs=target_lufs, cache_dir=cache_dir, engine=engine,
+                        jobs=jobs)
     with progress_bar(quiet, f"Building {display(out)}") as prog:
         res = build_session(template, out, profile, minutes, opts, progress=prog)
     if not quiet:

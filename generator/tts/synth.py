@@ -8,6 +8,7 @@ cannot hang and need no start-up.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import tempfile
 import weakref
@@ -124,6 +125,8 @@ class Synthesizer:
         return Clip(*hit) if hit else None
 
     def in_workers(self, engine: str) -> bool:
+        if mp.current_process().daemon:  # e.g. a Dask worker: it may not start processes
+            return False
         if self.isolate is not None:
             return self.isolate and engine not in self._inproc
         return engine not in self._inproc and not (engine == "fake" and engine not in self._specs)

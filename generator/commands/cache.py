@@ -1,0 +1,55 @@
+"""``relaxgen cache info|clear``: the synthesis cache of spoken clips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..paths import default_cache_dir, display
+from ..tts.cache import ClipCache
+from ._options import cache_option
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"
+
+
+@click.group()
+def cache() -> None:
+    """The synthesis cache: spoken clips, reused by every build.
+
+    Changing pauses, beds, tags or order never re-synthesises speech; changing
+    the text, voice, rate, pitch or engine version does.
+    """
+
+
+@cache.command()
+@cache_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info(cache_dir: Path | None, as_json: bool) -> None:
+    """Show where the cache is, how many clips it holds and their size."""
+    i = ClipCache(cache_dir or default_cache_dir()).info()
+    if as_json:
+        click.echo(json.dumps({"path": str(i.path), "entries": i.entries, "bytes": i.bytes}))
+    else:
+        click.echo(f"{display(i.path)}: {i.entries} clips, {_human(i.bytes)}")
+
+
+@cache.command()
+@cache_option
+def clear(cache_dir: Path | None) -> None:
+    """Delete every cached clip (the next build speaks everything again)."""
+    c = ClipCache(cache_dir or default_cache_dir())
+    n = c.clear()
+    click.echo(f"Removed {n} clips from {display(c.root)}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(cache)
