@@ -1,0 +1,339 @@
+"""Ambient beds: procedural (seeded) or a user's file, rendered at any absolute position.
+
+Level convention: a bed renders at about -20 dBFS RMS per channel (the level of active
+speech); the mixer applies the bed level (default -24 dB relative) and the ducking.
+
+Every bed is a pure function of the absolute sample index in its own time, so
+``render(0, 10000)`` equals ``render(0, 3000)`` followed by ``render(3000, 7000)``.
+Built-in beds sum two or three seamless loops of different, incommensurate lengths
+(circular, FFT-shaped noise has no seam), so the sum does not repeat within a session.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import scipy.fft as sfft
+
+from ..errors import AudioError, did_you_mean
+from .dsp import SR, db_to_gain, decode_file
+
+BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
+TARGET_RMS_DBFS = -20.0
+MAX_FILE_BED_S = 600.0  # a user's bed longer than 10 minutes is cut to its first 10 minutes
+SILENT_DBFS = -70.0
+
+Shape = Callable[[np.ndarray], np.ndarray]
+
+
+class BedSource(Protocol):
+    def render(self, start: int, n: int) -> np.ndarray:
+        """Samples [start, start+n) of the bed in its own time: float32 (n, 2)."""
+        ...
+
+
+class LoopBed:
+    """A sum of stereo loops, each indexed modulo its own length, optionally shaped by
+    per-loop gain envelopes that are functions of absolute time."""
+
+    def __init__(
+        self,
+        loops: Sequence[np.ndarray],
+        envelopes: Sequence[Callable[[np.ndarray], np.ndarray] | None] | None = None,
+    ) -> None:
+        if not loops or any(len(lp) == 0 for lp in loops):
+            raise ValueError("a bed needs at least one non-empty loop")
+        self._loops = tuple(loops)
+        self._envs = tuple(envelopes) if envelopes is not None else (None,) * len(loops)
+
+    @property
+    def loop_lengths(self) -> tuple[int, ...]:
+        return tuple(len(lp) for lp in self._loops)
+
+    def render(self, start: int, n: int) -> np.ndarray:
+        if start < 0 or n < 0:
+            raise ValueError(f"render(start={start}, n={n}): both must be >= 0")
+        out = np.zeros((n, 2), dtype=np.float32)
+        t = np.arange(start, start + n, dtype=np.int64) if any(self._envs) else None
+        gains: dict[int, np.ndarray] = {}  # loops sharing an envelope evaluate it once
+        for loop, env in zip(self._loops, self._envs, strict=True):
+            seg = _wrapped(loop, start, n)
+            if env is not None and t is not None:
+                if id(env) not in gains:
+                    gains[id(env)] = env(t).astype(np.float32)[:, None]
+                seg *= gains[id(env)]
+            out += seg
+        return out
+
+
+def _wrapped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
+    """loop[(start + i) % len(loop)] for i in range(n), by contiguous copies."""
+    size = len(loop)
+    out = np.empty((n,) + loop.shape[1:], dtype=loop.dtype)
+    pos, done = start % size, 0
+    while done < n:
+        take = min(n - done, size - pos)
+        out[done : done + take] = loop[pos : pos + take]
+        done += take
+        pos = 0
+    return out
+
+
+# -- spectral shapes (magnitude responses as functions of frequency in Hz) ---------------
+
+
+def _hp(f: np.ndarray, fc: float, order: int = 2) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.sqrt(1.0 + (fc / np.maximum(f, 1e-9)) ** (2 * order))
+
+
+def _lp(f: np.ndarray, fc: float, order: int = 1) -> np.ndarray:
+    return 1.0 / np.sqrt(1.0 + (f / fc) ** (2 * order))
+
+
+def _tilt(f: np.ndarray, slope: float) -> np.ndarray:
+    """Power-law amplitude: slope 1 is brown (-6 dB/oct), 0.5 pink (-3 dB/oct)."""
+    return 1.0 / np.maximum(f, 1.0) ** slope
+
+
+def _shaped_noise(rng: np.random.Generator, n: int, sr: int, shape: Shape, corr: float = 0.3) -> np.ndarray:
+    """Circular (seamless) stereo noise of length ``n`` with the given magnitude spectrum,
+    partly correlated between channels, unit RMS per channel (float32)."""
+    w = rng.standard_normal((n, 2), dtype=np.float32)
+    w *= np.float32(math.sqrt(1.0 - corr))
+    w += np.float32(math.sqrt(corr)) * rng.standard_normal(n, dtype=np.float32)[:, None]
+    spec = sfft.rfft(w, axis=0, workers=-1)
+    del w
+    spec *= shape(np.fft.rfftfreq(n, 1.0 / sr)).astype(np.float32)[:, None]
+    spec[0] = 0.0
+    x = sfft.irfft(spec, n=n, axis=0, workers=-1)
+    x /= np.sqrt(np.mean(np.square(x, dtype=np.float64), axis=0, keepdims=True)).astype(np.float32)
+    return x
+
+
+def _loop_len(sr: int, s: float) -> int:
+    """About ``s`` seconds, rounded up to a length the FFT handles fast."""
+    return int(sfft.next_fast_len(int(round(s * sr)), real=True))
+
+
+# -- the built-in beds ---------------------------------------------------------------------
+
+_BROWN: Shape = lambda f: _tilt(f, 1.0) * _hp(f, 25.0) * _lp(f, 5000.0)  # noqa: E731
+_PINK: Shape = lambda f: _tilt(f, 0.5) * _hp(f, 20.0) * _lp(f, 9000.0)  # noqa: E731
+_RAIN: Shape = lambda f: _tilt(f, 0.4) * _hp(f, 450.0) * _lp(f, 8000.0, 2)  # noqa: E731
+_SURF: Shape = lambda f: _tilt(f, 0.8) * _hp(f, 50.0) * _lp(f, 1400.0)  # noqa: E731
+_FOAM: Shape = lambda f: _tilt(f, 0.5) * _hp(f, 1200.0) * _lp(f, 7000.0, 2)  # noqa: E731
+
+
+def _noise_pair(rng: np.random.Generator, sr: int, shape: Shape, gain: float) -> list[np.ndarray]:
+    """Two independent loops (29.3 s and 37.7 s) that together have RMS ``gain``."""
+    g = gain / math.sqrt(2.0)
+    return [g * _shaped_noise(rng, _loop_len(sr, s), sr, shape) for s in (29.3, 37.7)]
+
+
+def _droplets(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
+    """A seamless ~24 s loop of soft droplets: dense random impulses circularly convolved
+    with short, gently started, decaying resonances (three pitches), then softly
+    saturated so no single drop stands out (an element-wise curve keeps it seamless)."""
+    n = _loop_len(sr, 23.9)
+    t = np.arange(int(0.03 * sr)) / sr
+    imp = np.zeros((3, 2, n))
+    for g in range(3):
+        count = int(60 * n / sr)
+        pos = rng.integers(0, n, count)
+        amp = rng.lognormal(0.0, 0.35, count)
+        pan = rng.uniform(0.15, 0.85, count)
+        np.add.at(imp[g, 0], pos, amp * np.sqrt(1.0 - pan))
+        np.add.at(imp[g, 1], pos, amp * np.sqrt(pan))
+    spec = sfft.rfft(imp, axis=-1, workers=-1)
+    del imp
+    for g, f0 in enumerate((2300.0, 3400.0, 4700.0)):
+        kern = (1.0 - np.exp(-t / 0.0006)) * np.exp(-t / 0.004) * np.sin(2 * np.pi * f0 * t)
+        spec[g] *= sfft.rfft(kern, n=n)
+    x = sfft.irfft(spec.sum(axis=0), n=n, axis=-1, workers=-1).T
+    x /= np.sqrt(np.mean(x * x, axis=0, keepdims=True))
+    x = 2.5 * np.tanh(x / 2.5)
+    x /= np.sqrt(np.mean(x * x, axis=0, keepdims=True))
+    return (gain * x).astype(np.float32)
+
+
+def _add_sine(spec: np.ndarray, k: int, amp: float, phase: float, n: int) -> None:
+    """Add ``amp * sin(2 pi k i / n + phase)`` to a real-FFT spectrum (k cycles per loop)."""
+    spec[k] += 0.5 * n * amp * np.exp(1j * (phase - 0.5 * np.pi))
+
+
+def _drone(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
+    """A 60 s loop of a soft pad: low partials, each a pair of slightly detuned sines
+    (slow beating, never a full cancellation) with a slow swell.  Every frequency is a
+    whole number of cycles per loop, so the loop is seamless by construction; it is built
+    as a sparse spectrum and one inverse FFT."""
+    secs = 60
+    n = secs * sr
+    spec = np.zeros((2, n // 2 + 1), dtype=np.complex128)
+    base = round(65.4 * secs)  # C2, in cycles per loop
+    expected = 0.0
+    depth = 0.15  # slow amplitude swell of each partial
+    for ratio, amp in ((1.0, 1.0), (1.5, 0.55), (2.0, 0.5), (3.0, 0.22), (4.0, 0.12), (5.0, 0.05)):
+        k = round(base * ratio)
+        beat = int(rng.integers(4, 11))  # 4..10 beats a minute: a 6-15 s swell, no rhythm
+        lfo = int(rng.integers(1, 3))
+        ph = rng.uniform(0, 2 * np.pi, 3)
+        for kk, p0, mix in ((k, ph[0], (0.8, 0.45)), (k + beat, ph[1], (0.45, 0.8))):
+            for ch in range(2):
+                a = amp * mix[ch]
+                # a (1 + depth sin(lfo)) sin(carrier) = carrier + two sidebands
+                _add_sine(spec[ch], kk, a, p0, n)
+                _add_sine(spec[ch], kk - lfo, 0.5 * depth * a, p0 - ph[2] + 0.5 * np.pi, n)
+                _add_sine(spec[ch], kk + lfo, 0.5 * depth * a, p0 + ph[2] - 0.5 * np.pi, n)
+        expected += amp * amp * (0.8**2 + 0.45**2) / 2.0 * (1.0 + depth**2 / 2.0)
+    x = sfft.irfft(spec, n=n, axis=-1).T
+    return (x * (gain / math.sqrt(expected))).astype(np.float32)
+
+
+class _Swell:
+    """Slow ocean swells as a pure function of absolute time: time is cut into 66 s sets;
+    each set holds six waves of 9-13 s (rescaled to fill the set) with a smooth raised-
+    cosine rise and a longer fall, drawn from ``(seed, set index)``.  Never repeats."""
+
+    FLOOR = 0.3
+    GRID = 32
+
+    def __init__(self, seed: int, sr: int, power: int = 1) -> None:
+        self.seed = seed
+        self.sr = sr
+        self.set_len = 66 * sr
+        self.power = int(power)
+        probe = np.concatenate([self._set(s, np.arange(0, self.set_len, 50)) for s in range(12)])
+        self.norm = 1.0 / math.sqrt(float(np.mean(probe ** (2 * power))))
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - a handful of instances per process
+    def _waves(self, set_idx: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([self.seed, 0x5EA, set_idx])
+        periods = rng.uniform(9.0, 13.0, 6)
+        edges = np.concatenate([[0.0], np.cumsum(periods)])
+        edges *= self.set_len / edges[-1]
+        rises, amps = rng.uniform(0.35, 0.5, 6), rng.uniform(0.6, 1.0, 6)
+        # scale this set's wave heights so its mean square is the same as every other set's
+        # (the floor between waves is untouched, so sets still join smoothly).  A raised-
+        # cosine rise and fall has mean 1/2 and mean square 3/8 whatever the rise fraction.
+        f, frac = self.FLOOR, np.diff(edges) / self.set_len
+        m1, m2 = float(np.sum(frac * amps)) * 0.5, float(np.sum(frac * amps**2)) * 0.375
+        target = f * f + 2 * f * (1 - f) * 0.8 * 0.5 + (1 - f) ** 2 * 0.64 * 0.375
+        qa, qb, qc = (1 - f) ** 2 * m2, 2 * f * (1 - f) * m1, f * f - target
+        scale = (-qb + math.sqrt(qb * qb - 4 * qa * qc)) / (2 * qa)
+        return edges, rises, amps * scale
+
+    def _set(self, set_idx: int, local: np.ndarray) -> np.ndarray:
+        edges, rises, amps = self._waves(set_idx)
+        w = np.clip(np.searchsorted(edges, local, side="right") - 1, 0, 5)
+        ph = (local - edges[w]) / (edges[w + 1] - edges[w])
+        r = rises[w]
+        up = 0.5 - 0.5 * np.cos(np.pi * np.minimum(ph / r, 1.0))
+        down = 0.5 + 0.5 * np.cos(np.pi * np.clip((ph - r) / (1.0 - r), 0.0, 1.0))
+        shape = np.where(ph < r, up, down)
+        return self.FLOOR + (1.0 - self.FLOOR) * amps[w] * shape
+
+    def _exact(self, t: np.ndarray) -> np.ndarray:
+        out = np.empty(len(t))
+        sets = t // self.set_len
+        for s in np.unique(sets):
+            m = sets == s
+            out[m] = self._set(int(s), (t[m] - s * self.set_len).astype(np.float64))
+        return out
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        """Gain at absolute samples ``t`` (consecutive): exact on a 32-sample grid of
+        absolute time, linear in between (the curve is smooth on a scale of seconds)."""
+        if len(t) == 0:
+            return np.zeros(0)
+        g0 = int(t[0]) // self.GRID * self.GRID
+        grid = np.arange(g0, int(t[-1]) + 2 * self.GRID, self.GRID, dtype=np.int64)
+        env = self._exact(grid)
+        if self.power != 1:
+            env = env**self.power
+        return np.interp(t.astype(np.float64), grid.astype(np.float64), env * self.norm)
+
+
+@functools.lru_cache(maxsize=4)
+def _builtin_loops(name: str, sr: int, seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng([seed, BED_NAMES.index(name)])
+    g = db_to_gain(TARGET_RMS_DBFS)
+    loops: list[np.ndarray]
+    if name == "brown-noise":
+        loops = _noise_pair(rng, sr, _BROWN, g)
+    elif name == "pink-noise":
+        loops = _noise_pair(rng, sr, _PINK, g)
+    elif name == "rain":
+        # hiss at -1.2 dB and droplets at -7 dB of the total power
+        loops = _noise_pair(rng, sr, _RAIN, g * math.sqrt(0.76)) + [_droplets(rng, sr, g * math.sqrt(0.24))]
+    elif name == "ocean":
+        # surf (85 % of the power) swells with the wave; foam (15 %) only near the crest
+        loops = _noise_pair(rng, sr, _SURF, g * math.sqrt(0.85))
+        loops += [_shaped_noise(rng, _loop_len(sr, 31.1), sr, _FOAM) * g * math.sqrt(0.15)]
+    else:
+        loops = [_drone(rng, sr, g)]
+    out = []
+    for lp in loops:
+        a = lp.astype(np.float32)
+        a.setflags(write=False)
+        out.append(a)
+    return tuple(out)
+
+
+def builtin_bed(name: str, sr: int = SR, seed: int = 0) -> LoopBed:
+    """A procedural bed (one of ``BED_NAMES``), deterministic for (name, sr, seed).
+
+    The loops are generated once per (name, sr, seed) and shared (read-only) between
+    instances; generation takes a fraction of a second.
+    """
+    if name not in BED_NAMES:
+        raise AudioError(
+            f"unknown bed '{name}'{did_you_mean(name, BED_NAMES)}; "
+            f"choose one of {', '.join(BED_NAMES)}, or give a sound file"
+        )
+    loops = _builtin_loops(name, sr, seed)
+    if name == "ocean":
+        swell = _Swell(seed, sr)
+        crest = _Swell(seed, sr, power=3)
+        return LoopBed(loops, [swell, swell, crest])
+    return LoopBed(loops)
+
+
+def file_bed(path: str | Path, sr: int = SR, crossfade_s: float = 2.0) -> LoopBed:
+    """A user's sound file (anything ffmpeg decodes: WAV, FLAC, OGG, MP3 …) as a looping bed.
+
+    The file is decoded to stereo at ``sr``; only its first 10 minutes are kept (memory:
+    about 212 MB for a full 10 minutes).  The loop is the file with its last
+    ``crossfade_s`` seconds equal-power crossfaded into its start, so the wrap point joins
+    two consecutive original samples (no seam).  The loop is normalised to -20 dBFS RMS,
+    unless that would push a peak past full scale, in which case it peaks at 0 dBFS.
+    Raises :class:`AudioError` for a missing, empty, unreadable, silent or too short file.
+    """
+    p = Path(path)
+    x = decode_file(p, "bed", sr, MAX_FILE_BED_S)
+    c = int(round(crossfade_s * sr))
+    if len(x) < 2 * max(c, 1):
+        raise AudioError(
+            f"{p}: bed is {len(x) / sr:.2f} s long; a looping bed needs at least "
+            f"{2 * crossfade_s:g} s (use a longer recording)"
+        )
+    level = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    if level <= db_to_gain(SILENT_DBFS):
+        raise AudioError(f"{p}: bed is silent (below {SILENT_DBFS:g} dBFS); use a recording with sound in it")
+    if c > 0:
+        u = np.arange(c, dtype=np.float64) / c
+        fin = np.sin(0.5 * np.pi * u)[:, None]
+        fout = np.cos(0.5 * np.pi * u)[:, None]
+        x[:c] = (x[:c] * fin + x[len(x) - c :] * fout).astype(np.float32)
+        x = x[: len(x) - c]
+    level = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    peak = float(np.max(np.abs(x)))
+    g = min(db_to_gain(TARGET_RMS_DBFS) / max(level, 1e-12), 1.0 / max(peak, 1e-12))
+    x *= np.float32(g)
+    x.setflags(write=False)
+    return LoopBed([x])

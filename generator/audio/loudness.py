@@ -1,0 +1,290 @@
+"""Streaming loudness (ITU-R BS.1770-4 / EBU R128), gain choice, a look-ahead limiter, ducking.
+
+All of it works block by block with state carried between calls, so a 60-minute
+session is measured and limited with flat memory, and splitting the signal into
+blocks anywhere gives the same result as one block.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.ndimage import minimum_filter1d
+from scipy.signal import sosfilt
+
+from .dsp import SR, TP_HIST, db_to_gain, interval_peaks
+
+ABS_GATE_LUFS = -70.0
+REL_GATE_LU = -10.0
+_CH_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
+
+
+def k_weighting_sos(sr: int) -> np.ndarray:
+    """The two K-weighting biquads (high shelf, then high pass) as second-order sections.
+
+    Same design as pyloudnorm's default (RBJ cookbook with BS.1770's parameters:
+    +4 dB shelf at 1500 Hz, Q 1/sqrt(2); high pass at 38 Hz, Q 0.5), so both agree.
+    """
+    w0 = 2.0 * math.pi * 1500.0 / sr
+    a = 10.0 ** (4.0 / 40.0)
+    alpha = math.sin(w0) / (2.0 * (1.0 / math.sqrt(2.0)))
+    c, sa = math.cos(w0), 2.0 * math.sqrt(a) * alpha
+    shelf_b = [a * ((a + 1) + (a - 1) * c + sa), -2 * a * ((a - 1) + (a + 1) * c), a * ((a + 1) + (a - 1) * c - sa)]
+    shelf_a = [(a + 1) - (a - 1) * c + sa, 2 * ((a - 1) - (a + 1) * c), (a + 1) - (a - 1) * c - sa]
+    w0 = 2.0 * math.pi * 38.0 / sr
+    alpha = math.sin(w0) / (2.0 * 0.5)
+    c = math.cos(w0)
+    hp_b = [(1 + c) / 2, -(1 + c), (1 + c) / 2]
+    hp_a = [1 + alpha, -2 * c, 1 - alpha]
+    rows = []
+    for b, a_ in ((shelf_b, shelf_a), (hp_b, hp_a)):
+        rows.append([v / a_[0] for v in b] + [v / a_[0] for v in a_])
+    return np.array(rows)
+
+
+class LoudnessMeter:
+    """Integrated loudness (gated) and true peak of a signal fed in order, in blocks of any size.
+
+    Memory: one float per 100 ms of signal (about 290 KB for an hour).
+    """
+
+    def __init__(self, sr: int = SR, channels: int = 2) -> None:
+        if not 1 <= channels <= len(_CH_WEIGHTS):
+            raise ValueError(f"LoudnessMeter supports 1 to {len(_CH_WEIGHTS)} channels, not {channels}")
+        self.sr = sr
+        self.channels = channels
+        self._sos = k_weighting_sos(sr)
+        self._zi = np.zeros((self._sos.shape[0], 2, channels))
+        self._w = np.array(_CH_WEIGHTS[:channels])
+        self._hop = int(round(0.1 * sr))  # 100 ms: 400 ms blocks with 75 % overlap
+        self._hops: list[float] = []  # weighted energy per complete 100 ms hop
+        self._acc = 0.0
+        self._acc_n = 0
+        self._tp_hist = np.zeros((TP_HIST, channels))
+        self._peak = 0.0
+
+    def feed(self, block: np.ndarray) -> None:
+        x = np.asarray(block, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.channels:
+            raise ValueError(f"expected a block of shape (n, {self.channels}), got {block.shape}")
+        if len(x) == 0:
+            return
+        self._true_peak_feed(x)
+        y, self._zi = sosfilt(self._sos, x, axis=0, zi=self._zi)
+        e = (y * y) @ self._w
+        i = 0
+        if self._acc_n:
+            take = min(self._hop - self._acc_n, len(e))
+            self._acc += float(e[:take].sum())
+            self._acc_n += take
+            i = take
+            if self._acc_n == self._hop:
+                self._hops.append(self._acc)
+                self._acc, self._acc_n = 0.0, 0
+        full = (len(e) - i) // self._hop
+        if full:
+            self._hops.extend(e[i : i + full * self._hop].reshape(full, self._hop).sum(axis=1).tolist())
+            i += full * self._hop
+        if i < len(e):
+            self._acc = float(e[i:].sum())
+            self._acc_n = len(e) - i
+
+    def _true_peak_feed(self, x: np.ndarray) -> None:
+        cat = np.concatenate([self._tp_hist, x])
+        self._peak = max(self._peak, float(np.abs(x).max()))
+        self._peak = max(self._peak, float(interval_peaks(cat, 5, len(cat) - 6, self._peak).max()))
+        self._tp_hist = cat[-TP_HIST:]
+
+    def block_loudness(self) -> np.ndarray:
+        """Loudness (LUFS) of every complete 400 ms gating block so far."""
+        h = np.asarray(self._hops)
+        if len(h) < 4:
+            return np.zeros(0)
+        ms = (h[:-3] + h[1:-2] + h[2:-1] + h[3:]) / (4 * self._hop)
+        with np.errstate(divide="ignore"):
+            return -0.691 + 10.0 * np.log10(ms)
+
+    def integrated_lufs(self) -> float:
+        """Gated integrated loudness: absolute gate -70 LUFS, relative gate -10 LU; -inf for silence."""
+        lk = self.block_loudness()
+        if len(lk) == 0:
+            return -math.inf
+        ms = 10.0 ** ((lk + 0.691) / 10.0)
+        above = lk >= ABS_GATE_LUFS
+        if not above.any():
+            return -math.inf
+        rel = -0.691 + 10.0 * math.log10(float(ms[above].mean())) + REL_GATE_LU
+        gated = above & (lk > rel)
+        if not gated.any():
+            return -math.inf
+        return -0.691 + 10.0 * math.log10(float(ms[gated].mean()))
+
+    def true_peak_dbtp(self) -> float:
+        """4x-oversampled peak in dBTP, including the ring-out after the last sample; -inf for silence."""
+        tail = np.concatenate([self._tp_hist, np.zeros((TP_HIST + 1, self.channels))])
+        peak = max(self._peak, float(interval_peaks(tail, 5, len(tail) - 6, self._peak).max()))
+        return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def gain_for_target(
+    integrated_lufs: float,
+    true_peak_dbtp: float,
+    target_lufs: float = -16.0,
+    ceiling_dbtp: float = -1.0,
+) -> tuple[float, bool]:
+    """The one gain (dB) that brings the signal to ``target_lufs``, and whether the
+    true peak after that gain would pass ``ceiling_dbtp`` (then run the :class:`Limiter`).
+
+    Silence (-inf LUFS) gets 0 dB and no limiter.
+    """
+    if not math.isfinite(integrated_lufs):
+        return 0.0, False
+    gain = target_lufs - integrated_lufs
+    return gain, true_peak_dbtp + gain > ceiling_dbtp
+
+
+class Limiter:
+    """Streaming look-ahead peak limiter that keeps the true peak under ``ceiling_dbtp``.
+
+    ``process`` returns as many samples as it gets, delayed by ``latency`` samples (the
+    look-ahead plus 7 samples for the true-peak interpolator): the first ``latency``
+    output samples are silence, and ``flush()`` returns the last ``latency`` samples
+    (call it once, at the end).  The gain comes down over the look-ahead with a
+    smooth (moving-average) curve so it is fully down at each peak, and recovers with an
+    exponential release of ``release_ms`` (in dB).
+    """
+
+    MARGIN_DB = 0.1  # head-room for gain changes between interpolated samples
+    _K = 7  # the interpolator needs 6 samples after a position, plus one
+
+    def __init__(
+        self,
+        ceiling_dbtp: float = -1.0,
+        sr: int = SR,
+        lookahead_ms: float = 5.0,
+        release_ms: float = 80.0,
+    ) -> None:
+        self.sr = sr
+        self.ceiling = db_to_gain(ceiling_dbtp - self.MARGIN_DB)
+        self._la = max(1, int(round(lookahead_ms * sr / 1000.0)))
+        self._ln_alpha = -1.0 / max(1e-9, release_ms * sr / 1000.0)
+        self.latency = self._la + self._K
+        self._ch: int | None = None
+        self._xh = np.zeros((0, 0))
+        self._gh = np.ones(self._la)
+        self._hh = np.ones(self._la)
+        self._att = 0.0
+        self._flushed = False
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        x = np.asarray(block)
+        if x.ndim != 2:
+            raise ValueError(f"expected a block of shape (n, channels), got {x.shape}")
+        if self._ch is None:
+            self._ch = x.shape[1]
+            self._xh = np.zeros((self._la + 2 * self._K, self._ch))
+        elif x.shape[1] != self._ch:
+            raise ValueError(f"expected {self._ch} channels, got {x.shape[1]}")
+        n = len(x)
+        if n == 0:
+            return np.zeros_like(x)
+        la, k = self._la, self._K
+        hx = len(self._xh)
+        cat = np.concatenate([self._xh, x.astype(np.float64)])
+        # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
+        # positions c that are final after this block: cat indices [hx-k, hx-k+n)
+        ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
+        p = np.maximum(ip[:-1], ip[1:])
+        with np.errstate(divide="ignore"):
+            g_req = np.minimum(1.0, self.ceiling / p)
+        gcat = np.concatenate([self._gh, g_req])
+        half = (la + 1) // 2  # minimum_filter1d centres its window; shift it to [j-la, j]
+        m = minimum_filter1d(gcat, size=la + 1)[half : half + n]
+        att = -20.0 * np.log10(np.maximum(m, 1e-12))
+        hold = self._release(att)
+        hg = 10.0 ** (-hold / 20.0)
+        hcat = np.concatenate([self._hh, hg])
+        cs = np.concatenate([[0.0], np.cumsum(hcat)])
+        s = (cs[la + 1 : la + 1 + n] - cs[:n]) / (la + 1)
+        out = cat[hx - k - la : hx - k - la + n] * s[:, None]
+        self._xh = cat[-hx:]
+        self._gh = gcat[-la:]
+        self._hh = hcat[-la:]
+        return out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
+
+    def _release(self, att: np.ndarray) -> np.ndarray:
+        """hold[j] = max(att[j], alpha * hold[j-1]) (attenuation in dB, exponential release),
+        vectorised: log hold[j] = j ln(alpha) + max over k <= j of (log att[k] - k ln(alpha))."""
+        la = self._ln_alpha
+        j = np.arange(len(att), dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            lg = np.log(att) - j * la
+            prev = math.log(self._att) + la if self._att > 0 else -math.inf
+        run = np.maximum.accumulate(np.maximum(lg, prev))
+        hold = np.exp(run + j * la)
+        self._att = float(hold[-1])
+        return hold
+
+    def flush(self) -> np.ndarray:
+        """The last ``latency`` samples still held in the look-ahead (call once, at the end)."""
+        if self._ch is None or self._flushed:
+            return np.zeros((0, self._ch or 2), dtype=np.float32)
+        self._flushed = True
+        return self.process(np.zeros((self.latency, self._ch), dtype=np.float32))
+
+
+def _merge(speech: Sequence[tuple[int, int]], bridge: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted((int(a), int(b)) for a, b in speech):
+        if e <= s:
+            continue
+        if merged and s - merged[-1][1] < bridge:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def duck_envelope(
+    speech: Sequence[tuple[int, int]],
+    start: int,
+    n: int,
+    depth_db: float = 6.0,
+    attack_ms: float = 300.0,
+    release_ms: float = 600.0,
+    bridge_ms: float = 1500.0,
+    sr: int = SR,
+) -> np.ndarray:
+    """Bed gain (linear float32, shape (n,)) over absolute samples [start, start+n).
+
+    1.0 away from speech, ``10**(-depth_db/20)`` while speech plays.  The dip starts
+    ``attack_ms`` before each speech interval (raised-cosine, reaching full depth at the
+    first word) and releases over ``release_ms`` after it ends.  Intervals less than
+    ``bridge_ms`` apart are merged first, so the bed stays down between close sentences.
+    A pure function of absolute time: any block split gives identical samples.
+    """
+    low = db_to_gain(-abs(depth_db))
+    att = max(1, int(round(attack_ms * sr / 1000.0)))
+    rel = max(1, int(round(release_ms * sr / 1000.0)))
+    merged = _merge(speech, int(round(bridge_ms * sr / 1000.0)))
+    g = np.ones(n, dtype=np.float64)
+    end = start + n
+    t = np.arange(start, end, dtype=np.int64)
+    for s, e in merged:
+        if e + rel <= start:
+            continue
+        if s - att >= end:
+            break
+        lo, hi = max(start, s - att), min(end, e + rel)
+        tt = t[lo - start : hi - start]
+        w = np.ones(len(tt))  # depth fraction: 1 = fully ducked
+        a = tt < s
+        w[a] = 0.5 - 0.5 * np.cos(np.pi * (tt[a] - (s - att)) / att)
+        r = tt > e
+        w[r] = 0.5 + 0.5 * np.cos(np.pi * (tt[r] - e) / rel)
+        g[lo - start : hi - start] = np.minimum(g[lo - start : hi - start], 1.0 - (1.0 - low) * w)
+    return g.astype(np.float32)
