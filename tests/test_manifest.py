@@ -1,0 +1,129 @@
+"""Pack/course manifests and the listener CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import ManifestError
+from generator.manifest import load_manifest, read_listeners, session_profile
+from generator.paths import scripts_dir
+from generator.profile import Profile
+
+HERE = Path(__file__).parent
+COURSE = HERE / "templates" / "course" / "course.toml"
+VOICES = ["calm-en", "calm-de", "calm-en-us"]
+
+
+def write(tmp: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = tmp / name
+    p.write_text(text, encoding=encoding)
+    return p
+
+
+def test_loads_the_test_course() -> None:
+    m = load_manifest(COURSE)
+    assert m.title == "Test course" and m.author == "Test Author"
+    assert [s.number for s in m.sessions] == [1, 2, 3]
+    s1, s2, _ = m.sessions
+    assert Path(s1.script).is_absolute() and Path(s1.script).name == "day1.j2"
+    assert s1.minutes == 0.2 and s1.day == 1 and dict(s1.variables) == {"focus": "shoulders"}
+    assert s2.title == "Day 2: hands" and s2.variables == ()
+
+
+def test_session_profile_adds_day_and_variables() -> None:
+    m = load_manifest(COURSE)
+    p = session_profile(Profile(name="Anna", extra={"x": "1"}), m.sessions[0])
+    assert p.day == 1 and p.extra == {"x": "1", "focus": "shoulders"} and p.name == "Anna"
+
+
+def test_builtin_script_names_stay_names(tmp_path: Path) -> None:
+    name = next(p.stem for p in (scripts_dir() / "en").glob("*.j2"))
+    m = load_manifest(write(tmp_path, "p.toml", f'title = "T"\n[[session]]\nscript = "{name}"\nminutes = 5\n'))
+    assert m.sessions[0].script == name and m.sessions[0].is_builtin
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('title = "T"\ntitel = "x"\n[[session]]\nscript = "a.j2"\nminutes = 1\n', "titel"),
+    ('title = "T"\n[[session]]\nscript = "day1.j2"\nminuts = 1\n', "session[1].minuts"),
+])
+def test_unknown_keys_name_file_key_and_suggestion(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "day1.j2").write_text("Hello.", encoding="utf-8")
+    p = write(tmp_path, "pack.toml", text)
+    with pytest.raises(ManifestError) as e:
+        load_manifest(p)
+    msg = str(e.value)
+    assert "pack.toml" in msg and needle in msg and "did you mean" in msg
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('[[session]]\nscript = "x"\nminutes = 1\n', "title"),
+    ('title = "T"\n', "no sessions"),
+    ('title = "T"\n[[session]]\nminutes = 1\n', "script"),
+    ('title = "T"\n[[session]]\nscript = "missing.j2"\nminutes = 1\n', "no such template file"),
+    ('title = "T"\n[[session]]\nscript = "pmr-77"\nminutes = 1\n', "not a built-in script"),
+    ('title = "T"\n[[session]]\nscript = "pmr-7"\nminutes = -1\n', "minutes"),
+    ('title = "T"\n[[session]]\nscript = "pmr-7"\nminutes = 5\nday = 0\n', "day"),
+    ('title = "T"\n[[session]]\nscript = "pmr-7"\nminutes = 5\nset = { name = "x" }\n', "profile field"),
+    ('title = "T"\ncover = "nope.jpg"\n[[session]]\nscript = "pmr-7"\nminutes = 5\n', "cover"),
+    ('title = "T"\n[[session]\n', "not valid TOML"),
+])
+def test_invalid_manifests(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ManifestError, match=None) as e:
+        load_manifest(write(tmp_path, "m.toml", text))
+    assert needle in str(e.value)
+
+
+@pytest.mark.parametrize("path", ["packs/back-relief-starter.toml", "courses/back-relief-14-days.toml"])
+def test_the_library_manifests_load(path: str) -> None:
+    p = scripts_dir() / path
+    if not p.is_file():
+        pytest.skip(f"{path} is not in the script library yet")
+    m = load_manifest(p)
+    assert m.title and m.sessions
+    if "courses" in path:
+        assert len(m.sessions) == 14 and [s.day for s in m.sessions] == list(range(1, 15))
+
+
+# ---------------------------------------------------------------- the listener CSV
+
+
+def test_csv_with_bom_and_template_columns(tmp_path: Path) -> None:
+    p = write(tmp_path, "l.csv", "\ufeffid,name,language,skip,set.goal\n1,Anna,en,neck;jaw,sleep\n2,Jörg,de,,\n")
+    t = read_listeners(p, VOICES)
+    assert not t.errors
+    a, b = t.listeners
+    assert (a.row, a.id, a.profile.name, a.profile.skip) == (2, "1", "Anna", ("neck", "jaw"))
+    assert a.profile.extra == {"goal": "sleep"} and a.profile.id == "1"
+    assert (b.profile.name, b.profile.language, b.profile.extra) == ("Jörg", "de", {})
+
+
+def test_bad_rows_are_reported_with_their_row_and_skipped(tmp_path: Path) -> None:
+    p = write(tmp_path, "l.csv", "id,name,voice,rate\n1,Anna,,1\n2,Ben,robot,1\n3,Cem,,fast\n1,Dup,,1\n,NoId,,1\n"
+                                  "4,Ok,calm-en,0.9\n")
+    t = read_listeners(p, VOICES)
+    assert [x.id for x in t.listeners] == ["1", "4"]
+    errs = {e.row: str(e) for e in t.errors}
+    assert set(errs) == {3, 4, 5, 6}
+    assert "unknown voice 'robot'" in errs[3] and "rate" in errs[4]
+    assert "duplicate id '1'" in errs[5] and "row 2" in errs[5]
+    assert "id is empty" in errs[6]
+    assert all(s.startswith(f"row {r}") for r, s in errs.items())
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("name,language\nAnna,en\n", "no 'id' column"),
+    ("id,nmae\n1,Anna\n", "did you mean 'name'"),
+    ("id,name,name\n1,a,b\n", "twice"),
+    ("", "empty"),
+])
+def test_bad_headers_fail_the_file(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ManifestError) as e:
+        read_listeners(write(tmp_path, "l.csv", text), VOICES)
+    assert needle in str(e.value) and "l.csv" in str(e.value)
+
+
+def test_csv_not_utf8(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="UTF-8"):
+        read_listeners(write(tmp_path, "l.csv", "id,name\n1,Jörg\n", encoding="latin-1"), VOICES)
