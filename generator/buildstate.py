@@ -1,0 +1,298 @@
+"""Incremental builds: what made each output, and a lock so two builds never mix.
+
+Every pack folder holds ``.relaxgen-build.json``: for each MP3 it built, the
+hash of everything that made it and the dependencies behind that hash:
+
+* ``static`` — known before building: program version, template path, the
+  profile fields, minutes, title and tags, cover, encoder settings;
+* ``deps`` — found while building: the text of the template and every file it
+  included (sha256), bed and cue files, the voice profiles used, and the speech
+  engine's version.
+
+A rerun recomputes the hash from the current static inputs and the current
+state of the recorded dependencies (cheap: no rendering, no speech) and
+rebuilds only outputs whose hash changed, whose files are missing, or whose
+MP3 no longer reads. The state file is written atomically after every output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import ExportError, FileOperationError
+from .fsutil import atomic_write_text
+
+STATE_NAME = ".relaxgen-build.json"
+LOCK_NAME = ".relaxgen.lock"
+FORMAT = "1"  # bump when the output files change for the same inputs
+STATE_VERSION = 1
+
+
+class BuildLockedError(ExportError):
+    """Another build is writing into the same output folder."""
+
+
+def program_version() -> str:
+    """relaxgen's package version plus the output format version."""
+    try:
+        from importlib.metadata import version
+
+        v = version("relaxgen")
+    except Exception:
+        v = "0"
+    return f"{v}+format{FORMAT}"
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
+
+
+def output_hash(static_hash: str, deps: Mapping[str, Mapping[str, str]]) -> str:
+    return digest({"static": static_hash, "deps": deps})
+
+
+def file_sha(path: str | Path) -> str:
+    """sha256 of a file's bytes ("missing" when it cannot be read)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return "missing"
+    return h.hexdigest()
+
+
+def text_sha(path: str | Path) -> str:
+    """sha256 of a text file's UTF-8 text, as :mod:`generator.render` records template sources."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "missing"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def voice_fingerprints(names: set[str] | list[str], engine: str | None) -> dict[str, str]:
+    """A hash per voice profile (as the build sees it, with the engine override applied)."""
+    from .voices import load_voices
+
+    voices = load_voices()
+    out: dict[str, str] = {}
+    for n in sorted(names):
+        v = voices.get(n)
+        if v is None:
+            out[n] = "missing"
+            continue
+        if engine is not None:
+            v = dataclasses.replace(v, engine=engine)
+        d = dataclasses.asdict(v)
+        d.pop("source", None)
+        out[n] = digest(d)
+    return out
+
+
+class DepChecker:
+    """The current state of recorded dependencies, each looked up once per run."""
+
+    def __init__(self, engine: str | None = None) -> None:
+        self.engine = engine
+        self._texts: dict[str, str] = {}
+        self._files: dict[str, str] = {}
+        self._voices: dict[str, str] | None = None
+        self._engines: dict[str, str] = {}
+
+    def current(self, deps: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for kind, items in deps.items():
+            out[kind] = {k: self._value(kind, k) for k in items}
+        return out
+
+    def _value(self, kind: str, key: str) -> str:
+        if kind == "sources":
+            if key not in self._texts:
+                self._texts[key] = text_sha(key)
+            return self._texts[key]
+        if kind == "files":
+            if key not in self._files:
+                self._files[key] = file_sha(key)
+            return self._files[key]
+        if kind == "voices":
+            if self._voices is None:
+                from .voices import load_voices
+
+                self._voices = voice_fingerprints(list(load_voices()), self.engine)
+            return self._voices.get(key, "missing")
+        if kind == "engines":
+            if key not in self._engines:
+                try:
+                    from .tts.base import get_engine
+
+                    self._engines[key] = get_engine(key).version()
+                except Exception:
+                    self._engines[key] = "unavailable"
+            return self._engines[key]
+        return "unknown"
+
+
+@dataclass
+class Record:
+    """One built MP3 (and its sidecars / chapter files)."""
+
+    hash: str
+    static: str
+    deps: dict[str, dict[str, str]]
+    files: list[str]  # every file made by this output, relative to the pack folder
+    size: int  # the MP3's size in bytes
+    track: dict[str, Any] = field(default_factory=dict)  # TrackExport fields
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Record:
+        return Record(str(d["hash"]), str(d["static"]), {k: dict(v) for k, v in d["deps"].items()},
+                      [str(x) for x in d["files"]], int(d["size"]), dict(d.get("track", {})))
+
+
+class BuildState:
+    """``FOLDER/.relaxgen-build.json``: output name (relative path) -> :class:`Record`."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / STATE_NAME
+        self.records: dict[str, Record] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("version") != STATE_VERSION:
+                return
+            self.records = {k: Record.from_dict(v) for k, v in data.get("outputs", {}).items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.records = {}  # missing or unreadable: everything is rebuilt
+
+    def save(self) -> None:
+        data = {"version": STATE_VERSION, "program": program_version(),
+                "outputs": {k: dataclasses.asdict(v) for k, v in sorted(self.records.items())}}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+    def put(self, name: str, record: Record) -> None:
+        self.records[name] = record
+        self.save()
+
+    def forget(self, name: str) -> None:
+        if self.records.pop(name, None) is not None:
+            self.save()
+
+    def up_to_date(self, name: str, static_hash: str, checker: DepChecker) -> bool:
+        rec = self.records.get(name)
+        if rec is None or rec.static != static_hash:
+            return False
+        if output_hash(static_hash, checker.current(rec.deps)) != rec.hash:
+            return False
+        mp3 = self.folder / name
+        try:
+            if mp3.stat().st_size != rec.size or rec.size <= 0:
+                return False
+        except OSError:
+            return False
+        if not all((self.folder / f).is_file() for f in rec.files):
+            return False
+        return mp3_readable(mp3)
+
+
+def mp3_readable(path: Path) -> bool:
+    """A cheap check that an MP3 is whole: mutagen reads a positive length."""
+    try:
+        from mutagen.mp3 import MP3
+
+        info = MP3(str(path)).info
+        return info is not None and float(info.length) > 0
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------- the lock
+
+
+class BuildLock:
+    """An exclusive lock on an output folder (``.relaxgen.lock``), released on exit or death.
+
+    Uses ``flock`` (POSIX) or ``msvcrt.locking`` (Windows): the OS drops the
+    lock when the process dies, even by SIGKILL, so a killed build never
+    blocks the next one.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK_NAME
+        self._fh: TextIO | None = None
+
+    def acquire(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the build
+        except OSError as e:
+            raise FileOperationError(self.path, e.strerror or str(e)) from None
+        if not _try_lock(fh):
+            fh.seek(0)
+            owner = fh.read().strip() or "unknown"
+            fh.close()
+            raise BuildLockedError(
+                f"{self.folder}: another relaxgen build ({owner}) is writing into this folder; "
+                "wait for it to finish (or stop it) and run again, or choose another output folder")
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> BuildLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _try_lock(fh: TextIO) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def locked(folder: str | Path) -> Iterator[BuildLock]:
+    lock = BuildLock(folder)
+    with lock:
+        yield lock
