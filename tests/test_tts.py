@@ -229,3 +229,17 @@ def test_real_engine_speaks_english_and_german(tmp_path: Path) -> None:
         assert syn.stats.synthesized == 2
         en, de = (speech_ok(out[r].path) for r in reqs)
         assert 0.6 < en.size / SR < 4 and 0.8 < de.size / SR < 5
+
+
+def test_a_build_survives_a_crashing_worker(tmp_path: Path) -> None:
+    from generator.api import BuildOptions, build_session
+
+    words = unique("Crash")
+    tpl = tmp_path / "t.j2"
+    tpl.write_text(f"Settle in. [pause 2s] {words} now. [pause 2s] Rest.", encoding="utf-8")
+    with pooled(tmp_path, "CrashOnceEngine", jobs=2) as syn:
+        res = build_session(tpl, tmp_path / "t.mp3", options=BuildOptions(engine="fake"), synth=syn)
+        assert res.path.is_file() and res.synthesized == 3
+        assert syn._pools["fake"].started >= 2
+    for t in syn.stats.texts:
+        _marker(t).unlink(missing_ok=True)

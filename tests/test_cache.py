@@ -1,0 +1,102 @@
+"""The synthesis cache: keys, atomic writes, corruption, and what re-synthesises."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generator.api import BuildOptions, build_session
+from generator.model import ClipRequest
+from generator.tts.cache import ClipCache
+from generator.tts.synth import Synthesizer
+
+BASE = ClipRequest("fake", "calm-en", "fake/en", "en", 135.0, 40, "Breathe in slowly.")
+
+
+def test_key_covers_engine_version_voice_rate_pitch_and_text(tmp_path: Path) -> None:
+    c = ClipCache(tmp_path)
+    k = c.key(BASE, "v1")
+    assert c.key(BASE, "v1") == k
+    assert c.key(BASE, "v2") != k
+    for change in ({"engine": "pyttsx3"}, {"voice_id": "fake/de"}, {"rate_wpm": 136.0}, {"pitch": 41},
+                   {"text": "Breathe out slowly."}, {"model": "x.onnx"}):
+        assert c.key(dataclasses.replace(BASE, **change), "v1") != k, change  # type: ignore[arg-type]
+    # the profile's name is not speech: two profiles with the same settings share clips
+    assert c.key(dataclasses.replace(BASE, voice="my-copy"), "v1") == k
+
+
+def test_put_is_atomic_and_get_detects_corruption(tmp_path: Path) -> None:
+    c = ClipCache(tmp_path)
+    key = c.key(BASE, "v1")
+    path, frames = c.put(key, np.full(4410, 0.1, dtype=np.float32))
+    assert frames == 4410 and c.get(key) == (path, 4410)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp files left
+    path.write_bytes(path.read_bytes()[:1000])  # truncated: a crash mid-copy, a full disk
+    assert c.get(key) is None and not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a wav at all")
+    assert c.get(key) is None
+
+
+def test_a_corrupt_entry_is_re_synthesised(tmp_path: Path) -> None:
+    syn = Synthesizer(ClipCache(tmp_path))
+    clip = syn.synthesize_all([BASE])[BASE]
+    clip.path.write_bytes(clip.path.read_bytes()[:100])
+    again = syn.synthesize_all([BASE])[BASE]
+    assert syn.stats.synthesized == 2 and again.frames == clip.frames
+
+
+def test_info_and_clear(tmp_path: Path) -> None:
+    c = ClipCache(tmp_path / "c")
+    assert c.info().entries == 0 and c.clear() == 0
+    syn = Synthesizer(c)
+    syn.synthesize_all([BASE, dataclasses.replace(BASE, text="Two.")])
+    info = c.info()
+    assert info.entries == 2 and info.bytes > 1000
+    assert c.clear() == 2 and c.info().entries == 0
+
+
+def test_cache_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "cache"
+    Synthesizer(ClipCache(d)).synthesize_all([BASE])
+    res = run("cache", "info", "--cache-dir", str(d))
+    assert res.exit_code == 0 and "1 clips" in res.output
+    assert json.loads(run("cache", "info", "--cache-dir", str(d), "--json").output)["entries"] == 1
+    res = run("cache", "clear", "--cache-dir", str(d))
+    assert res.exit_code == 0 and "Removed 1 clips" in res.output
+    assert json.loads(run("cache", "info", "--cache-dir", str(d), "--json").output)["entries"] == 0
+
+
+SCRIPT = """[chapter "One"]
+Settle in and breathe. [pause {p}s] Let your shoulders drop.
+{line}
+[chapter "Two"]
+Rest here a while.
+"""
+
+
+def _build(tmp_path: Path, syn: Synthesizer, line: str = "Feel your feet on the floor.", p: int = 3) -> int:
+    tpl = tmp_path / "s.j2"
+    tpl.write_text(SCRIPT.format(line=line, p=p), encoding="utf-8")
+    before = syn.stats.synthesized
+    res = build_session(tpl, tmp_path / "s.mp3", options=BuildOptions(engine="fake", cache_dir=tmp_path / "c"),
+                        synth=syn)
+    assert res.path.is_file()
+    assert res.synthesized == syn.stats.synthesized - before
+    return res.synthesized
+
+
+@pytest.mark.slow
+def test_rebuilds_speak_only_what_changed(tmp_path: Path) -> None:
+    syn = Synthesizer(ClipCache(tmp_path / "c"))
+    first = _build(tmp_path, syn)
+    assert first >= 4
+    assert _build(tmp_path, syn) == 0  # the same session again: nothing spoken
+    assert _build(tmp_path, syn, p=7) == 0  # pauses are not speech
+    assert _build(tmp_path, syn, line="Feel your hands rest in your lap.") == 1  # one sentence changed
+    # a fresh process (new Synthesizer) finds the same clips on disk
+    assert _build(tmp_path, Synthesizer(ClipCache(tmp_path / "c"))) == 0
