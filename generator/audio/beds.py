@@ -101,7 +101,9 @@ def _tilt(f: np.ndarray, slope: float) -> np.ndarray:
     return 1.0 / np.maximum(f, 1.0) ** slope
 
 
-def _shaped_noise(rng: np.random.Generator, n: int, sr: int, shape: Shape, corr: float = 0.3) -> np.ndarray:
+def _shaped_noise(
+    rng: np.random.Generator, n: int, sr: int, shape: Shape, corr: float = 0.3
+) -> np.ndarray:
     """Circular (seamless) stereo noise of length ``n`` with the given magnitude spectrum,
     partly correlated between channels, unit RMS per channel (float32)."""
     w = rng.standard_normal((n, 2), dtype=np.float32)
@@ -142,7 +144,7 @@ def _droplets(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     saturated so no single drop stands out (an element-wise curve keeps it seamless)."""
     n = _loop_len(sr, 23.9)
     t = np.arange(int(0.03 * sr)) / sr
-    imp = np.zeros((3, 2, n))
+    imp = np.zeros((3, 2, n), dtype=np.float32)
     for g in range(3):
         count = int(60 * n / sr)
         pos = rng.integers(0, n, count)
@@ -154,7 +156,7 @@ def _droplets(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     del imp
     for g, f0 in enumerate((2300.0, 3400.0, 4700.0)):
         kern = (1.0 - np.exp(-t / 0.0006)) * np.exp(-t / 0.004) * np.sin(2 * np.pi * f0 * t)
-        spec[g] *= sfft.rfft(kern, n=n)
+        spec[g] *= sfft.rfft(kern, n=n).astype(np.complex64)
     x = sfft.irfft(spec.sum(axis=0), n=n, axis=-1, workers=-1).T
     x /= np.sqrt(np.mean(x * x, axis=0, keepdims=True))
     x = 2.5 * np.tanh(x / 2.5)
@@ -174,7 +176,7 @@ def _drone(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     as a sparse spectrum and one inverse FFT."""
     secs = 60
     n = secs * sr
-    spec = np.zeros((2, n // 2 + 1), dtype=np.complex128)
+    spec = np.zeros((2, n // 2 + 1), dtype=np.complex64)
     base = round(65.4 * secs)  # C2, in cycles per loop
     expected = 0.0
     depth = 0.15  # slow amplitude swell of each partial
@@ -270,7 +272,9 @@ def _builtin_loops(name: str, sr: int, seed: int) -> tuple[np.ndarray, ...]:
         loops = _noise_pair(rng, sr, _PINK, g)
     elif name == "rain":
         # hiss at -1.2 dB and droplets at -7 dB of the total power
-        loops = _noise_pair(rng, sr, _RAIN, g * math.sqrt(0.76)) + [_droplets(rng, sr, g * math.sqrt(0.24))]
+        loops = _noise_pair(rng, sr, _RAIN, g * math.sqrt(0.76)) + [
+            _droplets(rng, sr, g * math.sqrt(0.24))
+        ]
     elif name == "ocean":
         # surf (85 % of the power) swells with the wave; foam (15 %) only near the crest
         loops = _noise_pair(rng, sr, _SURF, g * math.sqrt(0.85))
@@ -324,7 +328,9 @@ def file_bed(path: str | Path, sr: int = SR, crossfade_s: float = 2.0) -> LoopBe
         )
     level = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
     if level <= db_to_gain(SILENT_DBFS):
-        raise AudioError(f"{p}: bed is silent (below {SILENT_DBFS:g} dBFS); use a recording with sound in it")
+        raise AudioError(
+            f"{p}: bed is silent (below {SILENT_DBFS:g} dBFS); use a recording with sound in it"
+        )
     if c > 0:
         u = np.arange(c, dtype=np.float64) / c
         fin = np.sin(0.5 * np.pi * u)[:, None]

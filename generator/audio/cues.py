@@ -210,7 +210,9 @@ def file_cue(path: str | Path, sr: int = SR, max_s: float = 30.0) -> np.ndarray:
     mag = np.max(np.abs(x), axis=1)
     peak = float(mag.max())
     if peak < db_to_gain(-60.0):
-        raise AudioError(f"{p}: cue is silent (peak below -60 dBFS); use a recording with sound in it")
+        raise AudioError(
+            f"{p}: cue is silent (peak below -60 dBFS); use a recording with sound in it"
+        )
     loud = np.flatnonzero(mag >= peak * db_to_gain(-60.0))
     y = x[loud[0] : loud[-1] + 1].astype(np.float64)
     fade_edges(y, min(len(y) // 4, int(0.002 * sr)), min(len(y) // 2, int(0.02 * sr)))

@@ -131,9 +131,13 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
     """
     p = Path(path)
     if not p.is_file():
-        raise AudioError(f"{p}: {what} file not found; check the path (relative paths are from the script's folder)")
+        raise AudioError(
+            f"{p}: {what} file not found; check the path (relative paths are from the script's folder)"
+        )
     if p.stat().st_size == 0:
-        raise AudioError(f"{p}: {what} file is empty; use a WAV, FLAC, OGG or MP3 file with sound in it")
+        raise AudioError(
+            f"{p}: {what} file is empty; use a WAV, FLAC, OGG or MP3 file with sound in it"
+        )
     cap = int(math.ceil(max_s * sr))
     cmd = [ffmpeg_path(), "-v", "error", "-nostdin", "-i", str(p), "-t", f"{cap / sr:.6f}"]
     cmd += ["-vn", "-map", "0:a:0", "-f", "f32le", "-ac", "2", "-ar", str(sr), "-"]
@@ -142,7 +146,9 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
     got = 0
     err: list[bytes] = []
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
     except OSError as e:
         raise AudioError(f"{p}: cannot run ffmpeg to decode the {what} ({e})") from None
     assert proc.stdout is not None and proc.stderr is not None
@@ -171,7 +177,9 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
         )
     n = min(got // 8, cap)
     if n == 0:
-        raise AudioError(f"{p}: {what} file contains no audio; use a WAV, FLAC, OGG or MP3 file with sound in it")
+        raise AudioError(
+            f"{p}: {what} file contains no audio; use a WAV, FLAC, OGG or MP3 file with sound in it"
+        )
     out = buf[:n] if n > 0.9 * len(buf) else buf[:n].copy()
     if not np.all(np.isfinite(out)):
         np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)

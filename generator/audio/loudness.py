@@ -31,7 +31,11 @@ def k_weighting_sos(sr: int) -> np.ndarray:
     a = 10.0 ** (4.0 / 40.0)
     alpha = math.sin(w0) / (2.0 * (1.0 / math.sqrt(2.0)))
     c, sa = math.cos(w0), 2.0 * math.sqrt(a) * alpha
-    shelf_b = [a * ((a + 1) + (a - 1) * c + sa), -2 * a * ((a - 1) + (a + 1) * c), a * ((a + 1) + (a - 1) * c - sa)]
+    shelf_b = [
+        a * ((a + 1) + (a - 1) * c + sa),
+        -2 * a * ((a - 1) + (a + 1) * c),
+        a * ((a + 1) + (a - 1) * c - sa),
+    ]
     shelf_a = [(a + 1) - (a - 1) * c + sa, 2 * ((a - 1) - (a + 1) * c), (a + 1) - (a - 1) * c - sa]
     w0 = 2.0 * math.pi * 38.0 / sr
     alpha = math.sin(w0) / (2.0 * 0.5)
@@ -52,7 +56,9 @@ class LoudnessMeter:
 
     def __init__(self, sr: int = SR, channels: int = 2) -> None:
         if not 1 <= channels <= len(_CH_WEIGHTS):
-            raise ValueError(f"LoudnessMeter supports 1 to {len(_CH_WEIGHTS)} channels, not {channels}")
+            raise ValueError(
+                f"LoudnessMeter supports 1 to {len(_CH_WEIGHTS)} channels, not {channels}"
+            )
         self.sr = sr
         self.channels = channels
         self._sos = k_weighting_sos(sr)
@@ -87,7 +93,9 @@ class LoudnessMeter:
                 self._acc, self._acc_n = 0.0, 0
         full = (len(e) - i) // self._hop
         if full:
-            self._hops.extend(e[i : i + full * self._hop].reshape(full, self._hop).sum(axis=1).tolist())
+            self._hops.extend(
+                e[i : i + full * self._hop].reshape(full, self._hop).sum(axis=1).tolist()
+            )
             i += full * self._hop
         if i < len(e):
             self._acc = float(e[i:].sum())
