@@ -129,7 +129,7 @@ def test_pool_gives_the_same_clips_as_in_process(tmp_path: Path) -> None:
 
 
 def test_hung_worker_is_timed_out_replaced_and_reported(tmp_path: Path) -> None:
-    syn = pooled(tmp_path, "SleepyEngine", timeout=1.0)
+    syn = pooled(tmp_path, "SleepyEngine", timeout=2.0)
     t0 = time.monotonic()
     with pytest.raises(SynthesisError) as e:
         syn.synthesize_all([req("Fine words."), req("Please hang here forever.")])
