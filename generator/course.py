@@ -1,0 +1,389 @@
+"""Batch builds: listeners × sessions, incremental, on a local process pool or a Dask cluster.
+
+:func:`run_packs` is the machinery ``relaxgen pack`` and ``relaxgen course``
+share: it checks every task against the pack folder's build state, runs the
+outdated ones on an executor, records each finished output at once (so a
+killed build resumes where it stopped), and writes each pack's playlist, page
+and README when its last session is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import queue
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from .buildstate import BuildState, DepChecker, Record, locked, output_hash, program_version
+from .errors import RelaxgenError
+from .fsutil import atomic_write_text, remove_stale_temps
+from .manifest import ListenerTable, Manifest
+from .names import safe_filename, unique_names
+from .pack import (
+    PackPlan,
+    PackSettings,
+    SessionTask,
+    TaskResult,
+    plan_pack,
+    run_task,
+    write_pack_files,
+)
+from .profile import Profile
+
+# ---------------------------------------------------------------- progress events
+
+
+class Reporter(Protocol):
+    def begin(self, total: int, up_to_date: int, workers: int) -> None: ...
+    def started(self, worker: str, label: str) -> None: ...
+    def progress(self, worker: str, label: str, frac: float) -> None: ...
+    def finished(self, result: TaskResult, label: str) -> None: ...
+
+
+class NullReporter:
+    def begin(self, total: int, up_to_date: int, workers: int) -> None: ...
+    def started(self, worker: str, label: str) -> None: ...
+    def progress(self, worker: str, label: str, frac: float) -> None: ...
+    def finished(self, result: TaskResult, label: str) -> None: ...
+
+
+def task_label(task: SessionTask) -> str:
+    return f"{task.label}/{task.name}" if task.label else task.name
+
+
+STAGES = {"speech": (0.0, 0.4), "mix": (0.4, 1.0)}
+
+# ---------------------------------------------------------------- executors
+
+_EVENTS: Any = None  # the worker's event queue (set by the pool initializer)
+
+
+def _init_worker(events: Any) -> None:
+    global _EVENTS
+    _EVENTS = events
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle workers ignore Ctrl-C; see _pool_task
+
+
+def _pool_task(task: SessionTask) -> TaskResult:
+    """Run one task in a pool worker, reporting start and progress; Ctrl-C aborts it cleanly."""
+    from .pack import worker_name
+
+    me, label = worker_name(), task_label(task)
+    last = [0.0]
+
+    def prog(stage: str, frac: float) -> None:
+        now = time.monotonic()
+        if _EVENTS is not None and now - last[0] > 0.25:
+            last[0] = now
+            lo, hi = STAGES.get(stage, (0.0, 1.0))
+            with contextlib.suppress(Exception):
+                _EVENTS.put_nowait(("progress", me, label, lo + (hi - lo) * frac))
+
+    if _EVENTS is not None:
+        with contextlib.suppress(Exception):
+            _EVENTS.put_nowait(("start", me, label))
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_task(task, prog)
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+class Executor(Protocol):
+    workers: int
+
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]: ...
+
+
+class InlineExecutor:
+    """Runs tasks one after another in this process (``-j 1``)."""
+
+    workers = 1
+
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
+        from .pack import worker_name
+
+        me = worker_name()
+        for t in tasks:
+            label = task_label(t)
+            reporter.started(me, label)
+
+            def prog(stage: str, frac: float, label: str = label) -> None:
+                lo, hi = STAGES.get(stage, (0.0, 1.0))
+                reporter.progress(me, label, lo + (hi - lo) * frac)
+
+            yield run_task(t, prog)
+
+
+class LocalExecutor:
+    """A process pool ("forkserver" or "spawn": speech engines are not fork-safe)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.workers = max(1, jobs or os.cpu_count() or 1)
+
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
+        if not tasks:
+            return
+        methods = multiprocessing.get_all_start_methods()
+        ctx: Any
+        if "forkserver" in methods:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["generator.pack"])  # import once, fork workers from a clean server
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        events = ctx.Queue()
+        n = min(self.workers, len(tasks))
+        pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(events,))
+        pending: dict[Future[TaskResult], SessionTask] = {}
+        todo = iter(tasks)
+        try:
+            for t in _take(todo, 2 * n):
+                pending[pool.submit(_pool_task, t)] = t
+            while pending:
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(events, reporter)
+                for f in done:
+                    t = pending.pop(f)
+                    for nxt in _take(todo, 1):
+                        pending[pool.submit(_pool_task, nxt)] = nxt
+                    exc = f.exception()
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise KeyboardInterrupt
+                    yield f.result() if exc is None else _failed(t, exc)
+        finally:
+            for f in pending:
+                f.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            _drain(events, reporter)
+            events.close()
+
+
+def _take(it: Iterator[SessionTask], n: int) -> list[SessionTask]:
+    out: list[SessionTask] = []
+    for t in it:
+        out.append(t)
+        if len(out) >= n:
+            break
+    return out
+
+
+def _drain(events: Any, reporter: Reporter) -> None:
+    while True:
+        try:
+            ev = events.get_nowait()
+        except (queue.Empty, OSError, ValueError):
+            return
+        if ev[0] == "start":
+            reporter.started(ev[1], ev[2])
+        elif ev[0] == "progress":
+            reporter.progress(ev[1], ev[2], ev[3])
+
+
+def _failed(task: SessionTask, exc: BaseException) -> TaskResult:
+    return TaskResult(task.key, task.folder, task.name, ok=False, error=f"{type(exc).__name__}: {exc}")
+
+
+class DaskExecutor:
+    """Runs the same tasks on an existing Dask distributed cluster (``dask://HOST:PORT``).
+
+    Workers import relaxgen and read the templates, the cover and the synthesis
+    cache at the same paths, and write into the same output folder: use a
+    shared filesystem mounted at the same path everywhere.
+    """
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise RelaxgenError("the Dask executor needs the optional extra: pip install 'relaxgen[dask]'") from None
+        addr = address.removeprefix("dask://")
+        self.address = addr if "://" in addr else f"tcp://{addr}"
+        try:
+            self.client = Client(self.address, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise RelaxgenError(f"cannot reach the Dask scheduler at {self.address} ({e}); start it with "
+                                "'dask scheduler' and check the address") from None
+        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in
+                                  self.client.scheduler_info().get("workers", {}).values()))
+
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
+        from distributed import as_completed
+
+        futures = {self.client.submit(run_task, t, pure=False): t for t in tasks}
+        try:
+            for f in as_completed(list(futures)):
+                t = futures[f]
+                try:
+                    res: TaskResult = f.result()
+                except Exception as e:  # a worker died or the task could not be unpickled
+                    res = _failed(t, e)
+                yield res
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+
+def make_executor(spec: str, jobs: int | None) -> Executor:
+    """``local`` (with ``jobs``) or ``dask://HOST:PORT``."""
+    if spec.startswith(("dask://", "tcp://")):
+        return DaskExecutor(spec)
+    if spec != "local":
+        raise RelaxgenError(f"unknown executor '{spec}'; use local or dask://HOST:PORT")
+    j = jobs or os.cpu_count() or 1
+    return InlineExecutor() if j == 1 else LocalExecutor(j)
+
+
+# ---------------------------------------------------------------- the shared run
+
+
+@dataclass
+class Summary:
+    built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)  # {"output"|"row", "error"}
+    seconds: float = 0.0
+    interrupted: bool = False
+    synthesized: int = 0
+    cached: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"program": program_version(), "ok": self.ok, "interrupted": self.interrupted,
+                "seconds": round(self.seconds, 2),
+                "counts": {"built": len(self.built), "skipped": len(self.skipped), "failed": len(self.failed)},
+                "clips": {"synthesized": self.synthesized, "cached": self.cached},
+                "built": self.built, "skipped": self.skipped, "failed": self.failed}
+
+    def write_json(self, path: str | Path) -> None:
+        atomic_write_text(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+
+def _prune(plan: PackPlan, state: BuildState) -> None:
+    """Forget (and delete) outputs this folder no longer plans, e.g. after a title change."""
+    wanted = {t.name for t in plan.tasks}
+    for name in [n for n in state.records if n not in wanted]:
+        for f in [name, *state.records[name].files]:
+            with contextlib.suppress(OSError):
+                (plan.folder / f).unlink()
+        state.forget(name)
+    remove_stale_temps(plan.folder)
+    for sub in plan.folder.iterdir():
+        if sub.is_dir():
+            remove_stale_temps(sub)
+
+
+def _finish_pack(plan: PackPlan, state: BuildState, summ: Summary) -> None:
+    """Write the pack's playlist, README and page; a failure there fails the pack, not the run."""
+    try:
+        write_pack_files(plan, [state.records[t.name].track for t in plan.tasks if t.name in state.records])
+    except RelaxgenError as e:
+        summ.failed.append({"output": str(plan.folder), "error": f"pack files: {e}"})
+
+
+def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
+              reporter: Reporter | None = None, summary: Summary | None = None) -> Summary:
+    """Build every outdated session of ``plans``; record and finish each pack as it completes.
+
+    The caller holds the output folder's lock (:func:`generator.buildstate.locked`).
+    """
+    rep = reporter or NullReporter()
+    summ = summary or Summary()
+    t0 = time.monotonic()
+    states = {p.folder: BuildState(p.folder) for p in plans}
+    checker = DepChecker(plans[0].tasks[0].options.get("engine") if plans and plans[0].tasks else None)
+    todo: list[SessionTask] = []
+    remaining: dict[Path, int] = {}
+    for p in plans:
+        st = states[p.folder]
+        _prune(p, st)
+        summ.failed += [{"output": str(p.folder), "error": f"{what}: {why}"} for what, why in p.errors]
+        for t in p.tasks:
+            if not force and st.up_to_date(t.name, t.static_hash, checker):
+                summ.skipped.append(t.key)
+            else:
+                todo.append(t)
+                remaining[p.folder] = remaining.get(p.folder, 0) + 1
+    by_folder = {p.folder: p for p in plans}
+    for p in plans:
+        if p.folder not in remaining:
+            _finish_pack(p, states[p.folder], summ)
+    tasks = {t.key: t for t in todo}
+    rep.begin(len(todo) + len(summ.skipped), len(summ.skipped), executor.workers)
+    try:
+        for res in executor.run(todo, rep):
+            t = tasks[res.key]
+            folder = Path(res.folder)
+            if res.ok:
+                rec = Record(output_hash(t.static_hash, res.deps), t.static_hash, res.deps,
+                             res.files, res.size, res.track)
+                states[folder].put(res.name, rec)
+                summ.built.append(res.key)
+                summ.synthesized += res.synthesized
+                summ.cached += res.cached
+            else:
+                states[folder].forget(res.name)
+                summ.failed.append({"output": res.key, "error": res.error})
+            rep.finished(res, task_label(t))
+            remaining[folder] -= 1
+            if remaining[folder] == 0:
+                _finish_pack(by_folder[folder], states[folder], summ)
+    except KeyboardInterrupt:
+        summ.interrupted = True
+        raise
+    finally:
+        summ.seconds = time.monotonic() - t0
+    return summ
+
+
+# ---------------------------------------------------------------- courses
+
+
+def listener_folders(table: ListenerTable) -> list[str]:
+    """A safe, unique folder name per listener from its id and name."""
+    names = [f"{x.id} {x.profile.name}".strip() for x in table.listeners]
+    return unique_names([safe_filename(n) for n in names], "")
+
+
+def plan_course(manifest: Manifest, table: ListenerTable, out: Path, settings: PackSettings,
+                summary: Summary) -> list[PackPlan]:
+    """One pack plan per good listener; the CSV's bad rows go into ``summary.failed``."""
+    for e in table.errors:
+        summary.failed.append({"row": e.row, "id": e.id, "error": f"{table.path.name}: {e}"})
+    plans = []
+    for listener, folder in zip(table.listeners, listener_folders(table), strict=True):
+        plans.append(plan_pack(manifest, listener.profile, out / folder, settings, label=folder))
+    return plans
+
+
+def build_course(manifest: Manifest, table: ListenerTable, out: str | Path, settings: PackSettings,
+                 executor: Executor, force: bool = False, reporter: Reporter | None = None,
+                 summary: Summary | None = None) -> Summary:
+    """Build a course: one pack folder per listener under ``out``."""
+    root = Path(out).resolve()
+    summ = summary or Summary()
+    with locked(root):
+        plans = plan_course(manifest, table, root, settings, summ)
+        return run_packs(plans, executor, force, reporter, summ)
+
+
+def build_pack(manifest: Manifest, profile: Profile, out: str | Path, settings: PackSettings,
+               executor: Executor, force: bool = False, reporter: Reporter | None = None) -> Summary:
+    """Build one pack for one listener into the folder ``out``."""
+    root = Path(out).resolve()
+    with locked(root):
+        plan = plan_pack(manifest, profile, root, settings)
+        return run_packs([plan], executor, force, reporter)

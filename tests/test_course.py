@@ -1,0 +1,154 @@
+"""``relaxgen course``: listeners × sessions, incremental, resumable, local pool and Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+
+from generator.audio.ffmpeg import decode
+from generator.buildstate import BuildState
+from generator.course import InlineExecutor, LocalExecutor, Summary, build_course
+from generator.manifest import load_manifest, read_listeners
+from generator.pack import PackSettings
+from generator.tts.cache import ClipCache
+
+HERE = Path(__file__).parent
+SRC = HERE / "templates" / "course"
+RELAXGEN = [sys.executable, "-c", "from generator.cli import main; main()"]
+NAMES = ["01 Arrive.mp3", "02 Day 2 - hands.mp3", "03 Rest.mp3"]
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    d = tmp_path / "src"
+    shutil.copytree(SRC, d)
+    return d
+
+
+def listeners_csv(path: Path, n: int, rename: dict[int, str] | None = None) -> Path:
+    rows = ["id,name,language,rate"]
+    for i in range(1, n + 1):
+        rows.append(f"{i:03d},{(rename or {}).get(i, f'Listener {i}')},en,1.0")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def course(src: Path, csv: Path, out: Path, cache: Path, executor: object) -> Summary:
+    table = read_listeners(csv, ["calm-en", "calm-de"])
+    settings = PackSettings(cache_dir=str(cache), engine="fake")
+    return build_course(load_manifest(src / "course.toml"), table, out, settings, executor)  # type: ignore[arg-type]
+
+
+def folders_of(keys: list[str], root: Path) -> set[str]:
+    return {Path(k).parent.relative_to(root.resolve()).as_posix() for k in keys}
+
+
+def assert_complete(out: Path) -> None:
+    """Every planned MP3 is there, recorded, whole, and decodes to its planned length."""
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        state = BuildState(folder)
+        assert sorted(state.records) == NAMES, folder
+        assert not list(folder.glob(".relaxgen-tmp-*"))
+        for name, rec in state.records.items():
+            secs = len(decode(folder / name, 44100, 2)) / 44100
+            assert abs(secs - rec.track["duration_s"]) < 0.06, (folder, name, secs)
+        assert (folder / "playlist.m3u8").is_file() and (folder / "index.html").is_file()
+
+
+def test_twenty_listeners_incremental(src: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    csv = listeners_csv(tmp_path / "l.csv", 20)
+    s = course(src, csv, out, cache, LocalExecutor(2))
+    assert (len(s.built), len(s.skipped), s.failed) == (60, 0, [])
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 20 and (out / "001 Listener 1").is_dir()
+    # the shared cache: every distinct sentence once (the names make most of them distinct)
+    assert s.synthesized <= ClipCache(cache).info().entries + 2
+
+    s = course(src, csv, out, cache, LocalExecutor(2))
+    assert (len(s.built), len(s.skipped)) == (0, 60)
+
+    listeners_csv(csv, 20, {7: "Listener 7"}).read_text()  # same content: nothing changes
+    csv.write_text(csv.read_text(encoding="utf-8").replace("007,Listener 7,en,1.0", "007,Listener 7,en,0.9"),
+                   encoding="utf-8")
+    s = course(src, csv, out, cache, InlineExecutor())
+    assert len(s.built) == 3 and folders_of(s.built, out) == {"007 Listener 7"}
+
+    (src / "day3.j2").write_text((src / "day3.j2").read_text(encoding="utf-8").replace("Rest now", "Rest"),
+                                 encoding="utf-8")
+    s = course(src, csv, out, cache, LocalExecutor(2))
+    assert len(s.built) == 20 and {Path(k).name for k in s.built} == {"03 Rest.mp3"} and len(s.skipped) == 40
+    assert_complete(out)
+
+
+def test_broken_row_builds_the_rest(run, src: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "l.csv"
+    csv.write_text("\ufeffid,name,voice\n1,Anna,\n2,Ben,nosuchvoice\n3,Cem,calm-en\n", encoding="utf-8")
+    out, report = tmp_path / "out", tmp_path / "r.json"
+    r = run("course", str(src / "course.toml"), "--profiles", str(csv), "-o", str(out), "--engine", "fake",
+            "-j", "1", "--report", str(report))
+    assert r.exit_code == 1
+    assert "6 built, 0 up to date, 1 failed" in r.output and "row 3" in r.output and "nosuchvoice" in r.output
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["1 Anna", "3 Cem"]
+    rep = json.loads(report.read_text(encoding="utf-8"))
+    assert rep["failed"][0]["row"] == 3 and rep["counts"]["built"] == 6 and not rep["ok"]
+
+
+def test_killed_build_resumes(src: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    csv = listeners_csv(tmp_path / "l.csv", 4)
+    cmd = [*RELAXGEN, "course", str(src / "course.toml"), "--profiles", str(csv), "-o", str(out),
+           "--engine", "fake", "-j", "2", "--cache-dir", str(cache)]
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("*/*.mp3")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)  # the build and its workers and encoders
+    finally:
+        proc.wait(30)
+    mp3s = list(out.glob("*/*.mp3"))
+    assert 0 < len(mp3s) < 12
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "up to date" in res.stderr
+    assert_complete(out)
+
+
+def test_dask_executor_builds_the_same_files(src: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from generator.course import DaskExecutor, make_executor
+
+    csv = listeners_csv(tmp_path / "l.csv", 2)
+    local, remote, cache = tmp_path / "local", tmp_path / "dask", tmp_path / "cache"
+    s = course(src, csv, local, cache, InlineExecutor())
+    assert len(s.built) == 6
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        ex = make_executor("dask://" + cluster.scheduler_address.removeprefix("tcp://"), None)
+        assert isinstance(ex, DaskExecutor) and ex.workers == 2
+        try:
+            s = course(src, csv, remote, tmp_path / "cache2", ex)
+        finally:
+            ex.close()
+    assert len(s.built) == 6 and not s.failed
+    for a in sorted(local.glob("*/*.mp3")):
+        b = remote / a.relative_to(local)
+        assert np.array_equal(decode(a, 44100, 2), decode(b, 44100, 2)), a
+        ta, tb = ID3(a), ID3(b)
+        assert sorted(ta.keys()) == sorted(tb.keys())
+        assert all(ta[k] == tb[k] for k in ta.keys()), a
+    for name in ("playlist.m3u8", "index.html", "01 Arrive.lrc", "cover.jpg"):
+        assert (local / "001 Listener 1" / name).read_bytes() == (remote / "001 Listener 1" / name).read_bytes()
