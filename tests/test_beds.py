@@ -164,3 +164,26 @@ def test_file_bed_errors(tmp_path: Path) -> None:
     short = _write_wav(tmp_path / "short.wav", 0.1 * np.ones(SR))
     with pytest.raises(AudioError, match="short.wav.*at least 4 s"):
         file_bed(short, crossfade_s=2.0)
+
+
+def test_file_bed_keeps_only_the_first_minutes(
+    monkeypatch: pytest.MonkeyPatch, ramp_wav: Path
+) -> None:
+    import generator.audio.beds as beds
+
+    monkeypatch.setattr(beds, "MAX_FILE_BED_S", 3.0)
+    (length,) = beds.file_bed(ramp_wav, SR, crossfade_s=1.0).loop_lengths
+    assert length == 2 * SR
+
+
+def test_file_bed_decodes_mp3(tmp_path: Path) -> None:
+    import subprocess
+
+    from generator.audio.dsp import ffmpeg_path
+
+    mp3 = tmp_path / "waves.mp3"
+    cmd = [ffmpeg_path(), "-v", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=d=5:c=pink:a=0.1"]
+    subprocess.run([*cmd, "-ac", "2", str(mp3)], check=True, capture_output=True)
+    b = file_bed(mp3, SR, crossfade_s=1.0)
+    assert abs(b.loop_lengths[0] - 4 * SR) < SR // 10  # mp3 adds a little padding
+    assert abs(_rms_db(b.render(0, 3 * SR)) + 20.0) < 0.5

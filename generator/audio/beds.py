@@ -21,6 +21,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from ..errors import AudioError, did_you_mean
+from ..paths import display
 from .dsp import SR, db_to_gain, decode_file
 
 BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
@@ -323,13 +324,13 @@ def file_bed(path: str | Path, sr: int = SR, crossfade_s: float = 2.0) -> LoopBe
     c = int(round(crossfade_s * sr))
     if len(x) < 2 * max(c, 1):
         raise AudioError(
-            f"{p}: bed is {len(x) / sr:.2f} s long; a looping bed needs at least "
+            f"{display(p)}: bed is {len(x) / sr:.2f} s long; a looping bed needs at least "
             f"{2 * crossfade_s:g} s (use a longer recording)"
         )
     level = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
     if level <= db_to_gain(SILENT_DBFS):
         raise AudioError(
-            f"{p}: bed is silent (below {SILENT_DBFS:g} dBFS); use a recording with sound in it"
+            f"{display(p)}: bed is silent (below {SILENT_DBFS:g} dBFS); use a recording with sound in it"
         )
     if c > 0:
         u = np.arange(c, dtype=np.float64) / c

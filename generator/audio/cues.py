@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError, did_you_mean
+from ..paths import display
 from .dsp import SR, db_to_gain, decode_file, fade_edges
 
 CUE_NAMES = ("bell", "chime", "gong", "tone")
@@ -204,14 +205,14 @@ def file_cue(path: str | Path, sr: int = SR, max_s: float = 30.0) -> np.ndarray:
     x = decode_file(p, "cue", sr, max_s + 0.5)
     if len(x) > max_s * sr + 0.01 * sr:
         raise AudioError(
-            f"{p}: cue is longer than {max_s:g} s; cues are short sounds "
+            f"{display(p)}: cue is longer than {max_s:g} s; cues are short sounds "
             "(trim it, or use it as a bed with [bed file=…])"
         )
     mag = np.max(np.abs(x), axis=1)
     peak = float(mag.max())
     if peak < db_to_gain(-60.0):
         raise AudioError(
-            f"{p}: cue is silent (peak below -60 dBFS); use a recording with sound in it"
+            f"{display(p)}: cue is silent (peak below -60 dBFS); use a recording with sound in it"
         )
     loud = np.flatnonzero(mag >= peak * db_to_gain(-60.0))
     y = x[loud[0] : loud[-1] + 1].astype(np.float64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import shutil
 import subprocess
 import threading
@@ -15,6 +16,7 @@ from scipy.ndimage import maximum_filter1d
 from scipy.signal import firwin
 
 from ..errors import AudioError
+from ..paths import display
 
 SR = 44100
 
@@ -118,6 +120,21 @@ def ffmpeg_path() -> str:
     return ffmpeg_exe()
 
 
+def _reason(stderr: bytes, rc: int) -> str:
+    """ffmpeg's complaint in a few plain words, without its ``[demuxer @ 0x…]`` prefixes."""
+    lines = [
+        re.sub(r"^(\[[^\]]*\]\s*)+", "", ln).strip()
+        for ln in stderr.decode("utf-8", "replace").splitlines()
+    ]
+    lines = [ln for ln in lines if ln]
+    text = "\n".join(lines)
+    if "matches no streams" in text:
+        return "it has no audio stream"
+    if "Invalid data found" in text:
+        return "invalid data: not audio, or a damaged file"
+    return lines[-1] if lines else f"ffmpeg exit status {rc}"
+
+
 def _drain(stream: IO[bytes], sink: list[bytes]) -> None:
     sink.append(stream.read())
 
@@ -132,11 +149,11 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
     p = Path(path)
     if not p.is_file():
         raise AudioError(
-            f"{p}: {what} file not found; check the path (relative paths are from the script's folder)"
+            f"{display(p)}: {what} file not found; check the path (relative paths are from the script's folder)"
         )
     if p.stat().st_size == 0:
         raise AudioError(
-            f"{p}: {what} file is empty; use a WAV, FLAC, OGG or MP3 file with sound in it"
+            f"{display(p)}: {what} file is empty; use a WAV, FLAC, OGG or MP3 file with sound in it"
         )
     cap = int(math.ceil(max_s * sr))
     cmd = [ffmpeg_path(), "-v", "error", "-nostdin", "-i", str(p), "-t", f"{cap / sr:.6f}"]
@@ -150,7 +167,7 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
     except OSError as e:
-        raise AudioError(f"{p}: cannot run ffmpeg to decode the {what} ({e})") from None
+        raise AudioError(f"{display(p)}: cannot run ffmpeg to decode the {what} ({e})") from None
     assert proc.stdout is not None and proc.stderr is not None
     t = threading.Thread(target=_drain, args=(proc.stderr, err), daemon=True)
     t.start()
@@ -166,19 +183,18 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
         rc = proc.wait(timeout=600)
     except (OSError, subprocess.TimeoutExpired) as e:
         proc.kill()
-        raise AudioError(f"{p}: decoding the {what} failed ({e})") from None
+        raise AudioError(f"{display(p)}: decoding the {what} failed ({e})") from None
     finally:
         t.join(timeout=5)
     if rc != 0 and got < len(raw):
-        lines = b"".join(err).decode("utf-8", "replace").strip().splitlines()
-        reason = lines[-1] if lines else f"ffmpeg exit status {rc}"
         raise AudioError(
-            f"{p}: not a readable audio file ({reason}); use a WAV, FLAC, OGG or MP3 {what} file"
+            f"{display(p)}: not a readable audio file ({_reason(b''.join(err), rc)}); "
+            f"use a WAV, FLAC, OGG or MP3 {what} file"
         )
     n = min(got // 8, cap)
     if n == 0:
         raise AudioError(
-            f"{p}: {what} file contains no audio; use a WAV, FLAC, OGG or MP3 file with sound in it"
+            f"{display(p)}: {what} file contains no audio; use a WAV, FLAC, OGG or MP3 file with sound in it"
         )
     out = buf[:n] if n > 0.9 * len(buf) else buf[:n].copy()
     if not np.all(np.isfinite(out)):
