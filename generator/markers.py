@@ -41,6 +41,7 @@ BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
 CUE_NAMES = ("bell", "chime", "gong", "tone")
 MARKER_NAMES = ("pause", "chapter", "bell", "cue", "bed", "breathe", "voice", "rate")
 MAX_MARKER_LEN = 500
+MAX_SENTENCE_CHARS = 1000  # one clip; longer text would be a huge single recording (memory, engine timeouts)
 
 ANCHOR_RE = re.compile("\x01(\\d+)\x02")
 _ABBREVIATIONS = {
@@ -407,6 +408,12 @@ def _assemble(raw: list[tuple[str, object, int]], loc: _Locator) -> list[Segment
                     continue
                 k = val.find(sent.split(" ")[0], offset)
                 offset = max(k, offset)
+                if len(sent) > MAX_SENTENCE_CHARS:
+                    raise ScriptError(
+                        f"a sentence of {len(sent)} characters is too long to speak in one piece "
+                        f"(at most {MAX_SENTENCE_CHARS}); end sentences with '.', '!' or '?'",
+                        loc.pos(idx + max(k, 0)),
+                    )
                 place_gap()
                 segs.append(Speech(sent, loc.pos(idx + max(k, 0))))
                 gap_at, gap_kind = len(segs), "sentence"
