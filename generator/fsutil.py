@@ -20,7 +20,20 @@ def _os_reason(e: OSError) -> str:
         return "no space left on the device; free some space and run again"
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "permission denied; choose a folder you can write to"
+    if e.errno in (errno.EEXIST, errno.ENOTDIR):
+        return "a file is in the way where a folder is needed; choose another output path"
+    if e.errno == errno.EISDIR:
+        return "is a folder; give a file name"
     return e.strerror or str(e)
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once: os.umask can only be read by setting it (not thread-safe)
 
 
 @contextlib.contextmanager
@@ -30,6 +43,10 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=suffix or dest.suffix, dir=dest.parent)
+        try:  # mkstemp makes the file private (0600); a finished output gets normal permissions
+            os.fchmod(fd, 0o666 & ~_UMASK)
+        except (OSError, AttributeError):
+            pass
         os.close(fd)
     except OSError as e:
         raise FileOperationError(dest.parent, _os_reason(e)) from None
