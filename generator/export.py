@@ -26,6 +26,7 @@ from mutagen.id3 import (
 )
 
 from .errors import ExportError
+from .paths import display
 
 ISO639_2 = {"en": "eng", "de": "deu"}
 
@@ -95,4 +96,11 @@ def write_tags(path: str | Path, info: TagInfo) -> None:
     try:
         tags.save(str(path), v2_version=3, v23_sep="/")
     except (MutagenError, OSError) as e:
-        raise ExportError(f"{path}: cannot write tags: {e}") from None
+        cause = e.args[0] if isinstance(e, MutagenError) and e.args and isinstance(e.args[0], OSError) else e
+        if isinstance(cause, OSError):
+            import errno
+
+            if cause.errno == errno.ENOSPC:
+                raise ExportError(f"{display(Path(path).parent)}: no space left on the device while writing "
+                                  "the tags; free some space and run again") from None
+        raise ExportError(f"{display(path)}: cannot write tags: {e}") from None

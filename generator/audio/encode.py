@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -11,9 +12,11 @@ from types import TracebackType
 import numpy as np
 
 from ..errors import AudioError
+from ..paths import display
 from .ffmpeg import ffmpeg_exe
 
 DEFAULT_BITRATE = 128
+_FF_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # "[out#0/mp3 @ 0x55...] "
 
 
 class Mp3Encoder:
@@ -56,8 +59,16 @@ class Mp3Encoder:
 
     def _fail(self, what: str) -> None:
         self.abort()
+        if self._reader:
+            self._reader.join(timeout=5)
         msg = self._err.decode("utf-8", "replace").strip()
-        raise AudioError(f"{what}{': ' + msg.splitlines()[-1] if msg else ''} ({self.path.name})")
+        folder = display(self.path.parent)
+        if "No space left on device" in msg:
+            raise AudioError(f"{folder}: no space left on the device while writing the MP3; "
+                             "free some space and run again")
+        last = _FF_PREFIX.sub("", msg.splitlines()[-1]).strip() if msg else ""
+        raise AudioError(f"{what}{': ' + last if last else ''} (writing into {folder}); "
+                         "nothing was written, run again")
 
     def abort(self) -> None:
         if self.proc is not None:
