@@ -62,3 +62,7 @@ def main() -> None:
         cli(prog_name="relaxgen")
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
