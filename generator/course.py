@@ -10,6 +10,7 @@ and README when its last session is done.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -369,12 +370,18 @@ def plan_course(manifest: Manifest, table: ListenerTable, out: Path, settings: P
     return plans
 
 
+def _per_task_speech(settings: PackSettings, executor: Executor) -> PackSettings:
+    """Several tasks at once: each speaks with one process (parallelism is across tasks)."""
+    return dataclasses.replace(settings, synth_jobs=1) if executor.workers > 1 else settings
+
+
 def build_course(manifest: Manifest, table: ListenerTable, out: str | Path, settings: PackSettings,
                  executor: Executor, force: bool = False, reporter: Reporter | None = None,
                  summary: Summary | None = None) -> Summary:
     """Build a course: one pack folder per listener under ``out``."""
     root = Path(out).resolve()
     summ = summary or Summary()
+    settings = _per_task_speech(settings, executor)
     with locked(root):
         plans = plan_course(manifest, table, root, settings, summ)
         return run_packs(plans, executor, force, reporter, summ)
@@ -384,6 +391,7 @@ def build_pack(manifest: Manifest, profile: Profile, out: str | Path, settings: 
                executor: Executor, force: bool = False, reporter: Reporter | None = None) -> Summary:
     """Build one pack for one listener into the folder ``out``."""
     root = Path(out).resolve()
+    settings = _per_task_speech(settings, executor)
     with locked(root):
         plan = plan_pack(manifest, profile, root, settings)
         return run_packs([plan], executor, force, reporter)

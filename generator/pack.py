@@ -89,7 +89,7 @@ class SessionTask:
     def static_inputs(self) -> dict[str, Any]:
         """What is known before building: part of the output's hash."""
         prof = profile_from_dict(self.profile)
-        opts = {k: v for k, v in self.options.items() if k != "cache_dir"}
+        opts = {k: v for k, v in self.options.items() if k not in ("cache_dir", "synth_jobs")}
         return {
             "program": program_version(), "template": self.template, "profile": prof.used_fields(),
             "minutes": self.minutes, "title": self.title, "album": self.album, "artist": self.artist,
@@ -125,14 +125,15 @@ _SYNTHS: dict[str, Any] = {}
 ProgressFn = Callable[[str, float], None]
 
 
-def _synth(cache_dir: str) -> Any:
-    """One Synthesizer per worker process and cache folder (engines are started once)."""
+def _synth(cache_dir: str, jobs: int | None) -> Any:
+    """One Synthesizer per worker process, cache folder and speech job count (engines start once)."""
     from .tts.cache import ClipCache
     from .tts.synth import Synthesizer
 
-    if cache_dir not in _SYNTHS:
-        _SYNTHS[cache_dir] = Synthesizer(ClipCache(cache_dir))
-    return _SYNTHS[cache_dir]
+    key = f"{cache_dir}\x00{jobs}"
+    if key not in _SYNTHS:
+        _SYNTHS[key] = Synthesizer(ClipCache(cache_dir), jobs=jobs)
+    return _SYNTHS[key]
 
 
 def worker_name() -> str:
@@ -148,8 +149,11 @@ def run_task(task: SessionTask, progress: ProgressFn | None = None) -> TaskResul
         res.ok = True
     except RelaxgenError as e:
         res.error = str(e)
-    except (OSError, ValueError, RuntimeError) as e:
-        res.error = f"{type(e).__name__}: {e}"
+    except Exception as e:  # a bug must fail this session, not the whole batch
+        import traceback
+
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        res.error = f"internal error {type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
     res.seconds = time.monotonic() - t0
     return res
 
@@ -169,7 +173,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         cover=cover, title=task.title,
     )
     profile = profile_from_dict(task.profile)
-    syn = _synth(str(o["cache_dir"]))
+    syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
     built = build_session(task.template, folder / task.name, profile, task.minutes, opts, progress, syn)
     track = track_export(built, task)
     files = [p.name for p in write_track_sidecars(track, folder / task.name)]
@@ -287,10 +291,12 @@ class PackSettings:
     engine: str | None = None
     include_dirs: tuple[str, ...] = ()
     split_chapters: bool = False
+    synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
 
     def options(self) -> dict[str, Any]:
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,
-                "engine": self.engine, "include_dirs": list(self.include_dirs), "cache_dir": self.cache_dir}
+                "engine": self.engine, "include_dirs": list(self.include_dirs), "cache_dir": self.cache_dir,
+                "synth_jobs": self.synth_jobs}
 
 
 @dataclass

@@ -105,7 +105,7 @@ def test_broken_row_builds_the_rest(run, src: Path, tmp_path: Path) -> None:
 
 def test_killed_build_resumes(src: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
-    csv = listeners_csv(tmp_path / "l.csv", 4)
+    csv = listeners_csv(tmp_path / "l.csv", 3)
     cmd = [*RELAXGEN, "course", str(src / "course.toml"), "--profiles", str(csv), "-o", str(out),
            "--engine", "fake", "-j", "2", "--cache-dir", str(cache)]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
@@ -119,7 +119,7 @@ def test_killed_build_resumes(src: Path, tmp_path: Path) -> None:
     finally:
         proc.wait(30)
     mp3s = list(out.glob("*/*.mp3"))
-    assert 0 < len(mp3s) < 12
+    assert 0 < len(mp3s) < 9
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "up to date" in res.stderr
@@ -136,9 +136,9 @@ def test_dask_executor_builds_the_same_files(src: Path, tmp_path: Path) -> None:
     local, remote, cache = tmp_path / "local", tmp_path / "dask", tmp_path / "cache"
     s = course(src, csv, local, cache, InlineExecutor())
     assert len(s.built) == 6
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         ex = make_executor("dask://" + cluster.scheduler_address.removeprefix("tcp://"), None)
-        assert isinstance(ex, DaskExecutor) and ex.workers == 2
+        assert isinstance(ex, DaskExecutor) and ex.workers >= 1
         try:
             s = course(src, csv, remote, tmp_path / "cache2", ex)
         finally:
