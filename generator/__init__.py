@@ -30,7 +30,16 @@ _LAZY = {
     "load_profile": "profile",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "Profile",
+    "RelaxgenError",
+    "build_session",
+    "load_profile",
+    "plan_session",
+    "prepare",
+]
 
 
 def __getattr__(name: str) -> Any:

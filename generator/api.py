@@ -11,7 +11,7 @@ from typing import Any
 
 from .audio.clips import SR
 from .audio.cues import cue_length_ms
-from .audio.encode import DEFAULT_BITRATE, Mp3Encoder
+from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, mp3_round_trip
 from .audio.ffmpeg import decode
 from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
 from .errors import ScriptError
@@ -265,7 +265,10 @@ def build_session(
     title = options.title or prep.title
     with atomic_path(out) as tmp:
         with Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps) as enc:
-            report = render_to(mix, enc, (lambda f: progress("mix", f)) if progress else None)
+            report = render_to(
+                mix, enc, (lambda f: progress("mix", f)) if progress else None,
+                mp3_round_trip(SR, options.bitrate_kbps, settings.channels),
+            )
         write_tags(tmp, _tags(prep, tl, title, options))
     return BuildResult(
         out, title, tl, report,

@@ -197,8 +197,11 @@ def layout(
     """Place every step on the timeline with elastic pauses at ``factor``."""
     items: list[TimelineItem] = []
     t = settings.lead_in_ms
+    begun = False
     for st in steps:
         s = st.seg
+        at = t if begun else 0.0  # chapters and beds before anything takes time start with the file
+        begun = begun or _takes_time(st)
         if st.clip is not None:
             assert isinstance(s, Speech)
             d = speech_ms(st.clip)
@@ -217,13 +220,17 @@ def layout(
             items.append(TCue(t, d, s.name, s.file, s.pos))
             t += d
         elif isinstance(s, Chapter):
-            items.append(TChapter(t, s.title, s.pos))
+            items.append(TChapter(at, s.title, s.pos))
         elif isinstance(s, Bed):
-            items.append(TBed(t, s.name, s.file, s.level_db, s.fade_ms, s.off, s.pos))
+            items.append(TBed(at, s.name, s.file, s.level_db, s.fade_ms, s.off, s.pos))
         elif isinstance(s, Breathe):
             t = _layout_breath(items, st, s, t, speech_ms)
     total = t + settings.tail_ms
     return Timeline(tuple(items), round(total, 1))
+
+
+def _takes_time(st: _Step) -> bool:
+    return st.clip is not None or isinstance(st.seg, Gap | Pause | Cue | Breathe)
 
 
 def _layout_breath(

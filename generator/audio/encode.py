@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import re
 import subprocess
+import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from ..errors import AudioError
 from ..paths import display
-from .ffmpeg import ffmpeg_exe
+from .ffmpeg import decode, ffmpeg_exe
 
 DEFAULT_BITRATE = 128
 _FF_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # "[out#0/mp3 @ 0x55...] "
@@ -93,3 +95,26 @@ class Mp3Encoder:
             self._reader.join(timeout=5)
         if rc != 0:
             self._fail(f"the MP3 encoder failed (exit {rc})")
+
+
+def mp3_round_trip(
+    sr: int = 44100, bitrate_kbps: int = DEFAULT_BITRATE, channels: int = 2
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A function that encodes float stereo samples with our settings and decodes them again."""
+
+    def run(x: np.ndarray) -> np.ndarray:
+        exe = ffmpeg_exe()
+        with tempfile.TemporaryDirectory(prefix="relaxgen-cal-") as d:
+            mp3 = Path(d) / "cal.mp3"
+            data = x.mean(axis=1, keepdims=True) if channels == 1 else x
+            enc = subprocess.run(
+                [exe, "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", str(sr), "-ac", str(channels), "-i", "-",
+                 "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", str(mp3)],
+                input=np.ascontiguousarray(data, dtype="<f4").tobytes(), capture_output=True, check=False,
+            )
+            if enc.returncode != 0:
+                raise AudioError(f"the MP3 encoder failed: {enc.stderr.decode('utf-8', 'replace').strip()[-200:]}")
+            y = decode(mp3, sr, 2)
+        return y
+
+    return run

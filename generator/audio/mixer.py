@@ -250,9 +250,9 @@ class SessionMix:
         pos = np.arange(start, start + n)
         g = np.ones(n, dtype=np.float32)
         if fi > 0 and start < fi:
-            g *= np.clip(pos / fi, 0.0, 1.0).astype(np.float32)
+            g *= np.sin(0.5 * np.pi * np.clip(pos / fi, 0.0, 1.0)).astype(np.float32)
         if fo > 0 and start + n > self.total - fo:
-            g *= np.clip((self.total - pos) / fo, 0.0, 1.0).astype(np.float32)
+            g *= np.sin(0.5 * np.pi * np.clip((self.total - pos) / fo, 0.0, 1.0)).astype(np.float32)
         out *= g[:, None]
 
     def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
@@ -261,26 +261,19 @@ class SessionMix:
             yield start, self.render(start, min(step, self.total - start))
 
 
-def render_to(
-    mix: SessionMix,
-    sink: Sink,
-    on_block: Callable[[float], None] | None = None,
-) -> MixReport:
-    """Measure (pass 1), then render with one gain into ``sink`` (pass 2)."""
-    s = mix.s
-    meter = LoudnessMeter(s.sr, 2)
-    for _, b in mix.blocks():
-        meter.feed(b)
-    lufs = meter.integrated_lufs()
-    peak = meter.true_peak_dbtp()
-    if not math.isfinite(lufs):
-        gain_db, limit = 0.0, False
-    else:
-        gain_db, limit = gain_for_target(lufs, peak, s.target_lufs, s.ceiling_dbtp)
+def _measure(mix: SessionMix, gain_db: float, limit: bool) -> tuple[float, float]:
+    """Integrated loudness and true peak of the mix after gain (and limiter)."""
+    meter = LoudnessMeter(mix.s.sr, 2)
+    for y in _mastered(mix, gain_db, limit):
+        meter.feed(y)
+    return meter.integrated_lufs(), meter.true_peak_dbtp()
+
+
+def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarray]:
+    """The mix with one gain applied (and the limiter, latency removed), block by block."""
     g = np.float32(_db(gain_db))
-    limiter = Limiter(s.ceiling_dbtp, s.sr) if limit else None
+    limiter = Limiter(mix.s.ceiling_dbtp, mix.s.sr) if limit else None
     skip = limiter.latency if limiter else 0
-    done = 0
     for _, b in mix.blocks():
         y = b * g
         if limiter is not None:
@@ -289,16 +282,75 @@ def render_to(
                 cut = min(skip, len(y))
                 y = y[cut:]
                 skip -= cut
-        _write(sink, y, s.channels)
-        done += len(b)
-        if on_block:
-            on_block(done / max(1, mix.total))
+        yield y
     if limiter is not None:
-        tail = limiter.flush()
-        if skip:
-            tail = tail[skip:]
-        _write(sink, tail, s.channels)
-    return MixReport(gain_db, lufs, lufs + gain_db, peak + gain_db, limit, 20 * math.log10(mix.speech_rms), mix.total)
+        yield limiter.flush()[skip:]
+
+
+def codec_loss_db(mix: SessionMix, gain_db: float, encode: Callable[[np.ndarray], np.ndarray] | None) -> float:
+    """How much integrated loudness the lossy codec removes (LAME at 128 kbps: ~0.4 dB on speech).
+
+    Encodes and decodes a 30 s excerpt around the densest speech and compares loudness.
+    """
+    if encode is None or not mix.intervals:
+        return 0.0
+    n = min(mix.total, 30 * mix.sr)
+    starts = [s for s, _ in mix.intervals]
+    best, best_cover = 0, -1
+    for s0 in starts[:: max(1, len(starts) // 20)]:
+        lo = max(0, min(s0, mix.total - n))
+        cover = sum(min(e, lo + n) - max(s, lo) for s, e in mix.intervals if e > lo and s < lo + n)
+        if cover > best_cover:
+            best, best_cover = lo, cover
+    x = mix.render(best, n) * np.float32(_db(gain_db))
+    if mix.s.channels == 1:
+        x = np.repeat(x.mean(axis=1, keepdims=True), 2, axis=1)
+    y = encode(np.clip(x, -1.0, 1.0))
+    m_in, m_out = LoudnessMeter(mix.sr, 2), LoudnessMeter(mix.sr, 2)
+    m_in.feed(x)
+    m_out.feed(y[: len(x)])
+    a, b = m_in.integrated_lufs(), m_out.integrated_lufs()
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return 0.0
+    return max(0.0, min(2.0, a - b))
+
+
+def render_to(
+    mix: SessionMix,
+    sink: Sink,
+    on_block: Callable[[float], None] | None = None,
+    codec_round_trip: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> MixReport:
+    """Measure, choose one gain, then render with it into ``sink``.
+
+    When the true peak needs the limiter, the limited result is measured again
+    and the gain corrected (limiting lowers integrated loudness), at most twice.
+    ``codec_round_trip`` (encode + decode an excerpt) lets the target account for
+    the loudness the lossy codec removes, so the *decoded file* lands on target.
+    """
+    s = mix.s
+    lufs, peak = _measure(mix, 0.0, False)
+    loss = 0.0
+    if not math.isfinite(lufs):
+        gain_db, limit = 0.0, False
+        out_lufs, out_peak = lufs, peak
+    else:
+        loss = codec_loss_db(mix, s.target_lufs - lufs, codec_round_trip)
+        gain_db, limit = gain_for_target(lufs, peak, s.target_lufs + loss, s.ceiling_dbtp)
+        out_lufs, out_peak = lufs + gain_db, peak + gain_db
+        for _ in range(2 if limit else 0):
+            out_lufs, out_peak = _measure(mix, gain_db, True)
+            err = s.target_lufs + loss - out_lufs
+            if abs(err) < 0.15:
+                break
+            gain_db += err
+    done = 0
+    for y in _mastered(mix, gain_db, limit):
+        _write(sink, y, s.channels)
+        done += len(y)
+        if on_block:
+            on_block(min(1.0, done / max(1, mix.total)))
+    return MixReport(gain_db, lufs, out_lufs - loss, out_peak, limit, 20 * math.log10(mix.speech_rms), mix.total)
 
 
 def _write(sink: Sink, y: np.ndarray, channels: int) -> None:
