@@ -35,6 +35,17 @@ class _Group(click.Group):
             ctx.exit(130)
         except BrokenPipeError:
             ctx.exit(0)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as e:  # a bug: still one line, and the way to learn more
+            if debug:
+                raise
+            click.echo(
+                f"Error: internal error ({type(e).__name__}: {e}). Nothing was written. "
+                "Run 'relaxgen --debug ...' for the traceback and please report it.",
+                err=True,
+            )
+            ctx.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
