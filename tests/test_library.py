@@ -1,0 +1,289 @@
+"""The built-in script library: every script renders, parses and fits its length range;
+the listener profile changes what it should (skips, gentle, du/Sie, side, sleep, AT rules)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from functools import cache
+
+import pytest
+
+from generator.api import Prepared, plan_session, prepare, template_variables, timed
+from generator.library import address_form, muscle_groups
+from generator.markers import parse_script
+from generator.model import Breathe, ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
+from generator.paths import scripts_dir
+from generator.profile import Profile, apply_overrides, profile_from_mapping
+from generator.render import builtin_names, parse_front_matter, render_template, resolve_template
+from generator.timeline import estimate_ms
+
+SCRIPTS = (
+    "safety-intro", "belly-breathing", "breathing-478", "box-breathing", "resonance-breathing",
+    "pmr-16", "pmr-7", "pmr-4", "pmr-recall", "autogenic", "body-scan", "beach-walk", "desk-break",
+)
+LANGS = ("en", "de")
+ANNOUNCED = re.compile(r"on your own|quietly|for a while|a minute|eine Weile|allein|eine Minute|für dich", re.I)
+SIE_FORMS = re.compile(r"\b(Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\b")
+DU_FORMS = re.compile(r"\b(du|Du|dich|Dich|dir|Dir|dein\w*|Dein\w*)\b")
+TAKING_BACK = re.compile(
+    r"open your eyes|eyes open|Augen (auf|öffnen)|Arms firm|Arme fest|stretch your arms|Stretch gently|räkel", re.I
+)
+
+
+def prof(lang: str = "en", sets: dict[str, str] | None = None, **kw: object) -> Profile:
+    p = profile_from_mapping({"language": lang, **kw})
+    return apply_overrides(p, sets or {})
+
+
+def _key(p: Profile) -> tuple[object, ...]:
+    return (p.language, p.address, p.name, p.skip, p.gentle, p.sleep, p.bell, p.heart_formula,
+            p.dominant_side, tuple(sorted(p.extra.items())))
+
+
+_PREPS: dict[tuple[object, ...], tuple[Prepared, dict[ClipRequest, float]]] = {}
+_TEXTS: dict[tuple[object, ...], str] = {}
+
+
+def plan(name: str, p: Profile, minutes: float) -> Timeline:
+    """What ``plan_session(name, p, minutes, engine="fake")`` returns, rendering once per profile."""
+    key = (name, *_key(p))
+    if key not in _PREPS:
+        prep = prepare(name, p, None, "fake")
+        _PREPS[key] = (prep, {c: estimate_ms(c) for c in prep.requests})
+    prep, durations = _PREPS[key]
+    return timed(dataclasses.replace(prep, target_ms=minutes * 60000.0), durations)
+
+
+@cache
+def front(name: str, lang: str) -> tuple[float, float, float]:
+    path = resolve_template(name, lang)
+    fm = parse_front_matter(path.read_text(encoding="utf-8"), name)
+    assert fm.minutes and fm.min_minutes and fm.max_minutes, f"{lang}/{name}: front matter lengths"
+    return fm.min_minutes, fm.minutes, fm.max_minutes
+
+
+def text(name: str, p: Profile) -> str:
+    key = (name, *_key(p))
+    if key not in _TEXTS:
+        r = render_template(resolve_template(name, p.language), template_variables(p))
+        segs = parse_script(r.text, r.name, r.anchors)
+        _TEXTS[key] = "\n".join(s.text for s in segs if isinstance(s, Speech))
+    return _TEXTS[key]
+
+
+def silences(tl: Timeline) -> list[tuple[float, str]]:
+    """(length, text spoken right before) for every stretch without speech or cue."""
+    sounds = sorted(
+        [(i.start_ms, i.start_ms + i.dur_ms, i.text) for i in tl.items if isinstance(i, TSpeech)]
+        + [(i.start_ms, i.start_ms + max(i.dur_ms, 1.0), "") for i in tl.items if isinstance(i, TCue)]
+    )
+    out, end, last = [], 0.0, ""
+    for start, stop, said in sounds:
+        if start > end:
+            out.append((start - end, last))
+        if stop > end:
+            end = stop
+        last = said or last
+    out.append((tl.total_ms - end, last))
+    return out
+
+
+def guided_ms(tl: Timeline) -> float:
+    """Speech outside breathing blocks plus voice-guided breathing cycles."""
+    blocks = [i for i in tl.items if isinstance(i, TBreath)]
+    inside = sum(
+        s.dur_ms for s in tl.items if isinstance(s, TSpeech)
+        for b in blocks if b.start_ms <= s.start_ms < b.end_ms
+    )
+    cycles = sum(b.spec.guided * b.spec.cycle_ms for b in blocks)
+    return tl.speech_ms - inside + cycles
+
+
+# ------------------------------------------------------------------ every script
+
+
+def test_every_script_exists_in_both_languages() -> None:
+    for lang in LANGS:
+        assert set(SCRIPTS) <= set(builtin_names(lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_script_fits_its_range(name: str, lang: str) -> None:
+    fm = parse_front_matter(resolve_template(name, lang).read_text(encoding="utf-8"), name)
+    assert fm.language == lang
+    assert fm.title and fm.description
+    lo, default, hi = front(name, lang)
+    assert lo <= default <= hi
+    for m in (lo, default, hi):
+        tl = plan(name, prof(lang), m)
+        assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, lang, m, tl.total_ms)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_guided_not_silent(name: str, lang: str) -> None:
+    tl = plan(name, prof(lang), front(name, lang)[1])
+    assert guided_ms(tl) >= tl.total_ms / 3, (name, lang, guided_ms(tl) / tl.total_ms)
+    if name not in ("breathing-478", "box-breathing", "resonance-breathing", "autogenic"):
+        # short breathing scripts and AT are carried by guided breaths and silent repetition
+        assert tl.speech_ms >= tl.total_ms / 3, (name, lang, tl.speech_ms / tl.total_ms)
+    for length, before in silences(tl):
+        if length > 60000:
+            assert ANNOUNCED.search(before), (name, lang, length, before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_no_pain_relief_promise_and_names(name: str, lang: str) -> None:
+    with_name = text(name, prof(lang, name="Anna", address="du"))
+    without = text(name, prof(lang))
+    assert not re.search(r"pain relief|relieve.{0,20}pain|Schmerzfreiheit|schmerzfrei|lindert", with_name, re.I)
+    assert "{" not in with_name and "|" not in with_name
+    assert "Anna" in with_name
+    assert "Anna" not in without and " ," not in without
+
+
+# ------------------------------------------------------------------ profile effects
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_german_address_is_consistent(name: str) -> None:
+    du = text(name, prof("de", address="du", name="Anna"))
+    sie = text(name, prof("de", address="Sie", name="Anna"))
+    assert not SIE_FORMS.search(du), SIE_FORMS.search(du)
+    assert not DU_FORMS.search(sie), DU_FORMS.search(sie)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_skip_removes_tensing(lang: str) -> None:
+    base = prof(lang)
+    skipped = prof(lang, skip="hands")
+    ids = [g["id"] for g in muscle_groups(skipped, "16")]
+    assert "right-hand" not in ids and "left-hand" not in ids and "right-upper-arm" in ids
+    fist = "a fist with" if lang == "en" else "zur Faust"
+    assert fist in text("pmr-16", base)
+    assert fist not in text("pmr-16", skipped)
+    assert fist not in text("pmr-7", skipped)
+    assert "Ziehen Sie die Schultern" not in text("pmr-7", prof("de", skip="shoulders"))
+    detail = "attention to the lower back" if lang == "en" else "in den unteren Rücken"
+    assert detail in text("body-scan", base)
+    assert detail not in text("body-scan", prof(lang, skip="lower-back"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gentle_changes_wording(lang: str) -> None:
+    normal = text("pmr-7", prof(lang))
+    gentle = text("pmr-7", prof(lang, gentle="hands"))
+    assert normal != gentle
+    g = next(g for g in muscle_groups(prof(lang, gentle="hands"), "7") if g["group"] == "arm")
+    assert g["gentle"] and g["half"]
+    neck = next(g for g in muscle_groups(prof(lang), "7") if g["group"] == "neck")
+    assert neck["soft"] and not neck["gentle"]
+
+
+def test_left_handed_mirrors_pmr_order() -> None:
+    right = [g["id"] for g in muscle_groups(prof(), "16")]
+    left = [g["id"] for g in muscle_groups(prof(dominant_side="left"), "16")]
+    assert right[0] == "right-hand" and left[0] == "left-hand"
+    assert left == [i.replace("right", "@").replace("left", "right").replace("@", "left") for i in right]
+    assert [g["id"] for g in muscle_groups(prof(dominant_side="left"), "7")][:2] == ["left-arm", "right-arm"]
+    t = text("pmr-7", prof(dominant_side="left"))
+    assert t.index("left hand") < t.index("right hand")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("stage", ["1", "2", "3", "full"])
+def test_autogenic_rules(lang: str, stage: str) -> None:
+    for heart in (False, True):
+        t = text("autogenic", prof(lang, {"stage": stage}, heart_formula=heart))
+        assert "kalt" not in t.lower() and "cold" not in t.lower()
+        has_heart = ("heart beats" in t) or ("Herz schlägt" in t)
+        assert has_heart == (heart and stage == "full")
+    full = text("autogenic", prof(lang))
+    assert ("cool" in full) or ("kühl" in full)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_sleep_has_no_taking_back(name: str, lang: str) -> None:
+    awake = text(name, prof(lang))
+    asleep = text(name, prof(lang, sleep=True))
+    if name not in ("safety-intro", "desk-break"):
+        assert TAKING_BACK.search(awake), name
+    assert not TAKING_BACK.search(asleep), (name, TAKING_BACK.search(asleep))
+
+
+def test_pmr_safety_rules_in_text() -> None:
+    t = text("pmr-16", prof())
+    assert "never arched" in t and "half strength" in t
+    assert "curled down" in t  # toes pulled up, not curled
+    d = text("pmr-16", prof("de"))
+    assert "Hohlkreuz" in d and "halber Kraft" in d and "krallen" in d
+
+
+def test_bell_only_when_asked() -> None:
+    def bells(p: Profile) -> int:
+        r = render_template(resolve_template("pmr-4", p.language), template_variables(p))
+        return sum(1 for s in parse_script(r.text, r.name, r.anchors) if getattr(s, "name", None) == "bell")
+
+    assert bells(prof()) >= 1
+    assert bells(prof(bell=False)) == 0
+
+
+def test_box_breathing_no_hold_variant() -> None:
+    def holds(p: Profile) -> set[float]:
+        r = render_template(resolve_template("box-breathing", p.language), template_variables(p))
+        return {s.hold_s for s in parse_script(r.text, r.name, r.anchors) if isinstance(s, Breathe)}
+
+    assert holds(prof()) == {4.0}
+    assert holds(prof(sets={"variant": "no-hold"})) == {0.0}
+
+
+def test_478_never_more_than_eight_cycles() -> None:
+    for n in ("2", "4", "20"):
+        p = prof(sets={"cycles": n})
+        r = render_template(resolve_template("breathing-478", "en"), template_variables(p))
+        total = sum(s.cycles for s in parse_script(r.text, r.name, r.anchors) if isinstance(s, Breathe))
+        assert total == min(int(n), 8)
+
+
+@pytest.mark.parametrize("name", ["pmr-4", "belly-breathing"])
+def test_plan_session_agrees(name: str) -> None:
+    p = prof("de", address="du")
+    assert plan_session(name, p, 9.0 if name == "pmr-4" else 4.0, engine="fake") == plan(
+        name, p, 9.0 if name == "pmr-4" else 4.0
+    )
+
+
+def test_address_form() -> None:
+    assert address_form("{Atmen Sie|Atme} ruhig.", "du") == "Atme ruhig."
+    assert address_form("{Atmen Sie|Atme} ruhig.", "Sie") == "Atmen Sie ruhig."
+
+
+# ------------------------------------------------------------------ manifests
+
+
+@pytest.mark.parametrize("path", ["packs/back-relief-starter.toml", "courses/back-relief-14-days.toml"])
+def test_manifests(path: str) -> None:
+    data = tomllib.loads((scripts_dir() / path).read_text(encoding="utf-8"))
+    assert data["title"]
+    sessions = data["session"]
+    for s in sessions:
+        assert set(s) <= {"script", "minutes", "title", "day", "set"}
+        for lang in LANGS:
+            assert s["script"] in builtin_names(lang)
+    if "courses" in path:
+        assert [s["day"] for s in sessions] == list(range(1, 15))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_course_sessions_reach_their_length(lang: str) -> None:
+    for path in ("packs/back-relief-starter.toml", "courses/back-relief-14-days.toml"):
+        data = tomllib.loads((scripts_dir() / path).read_text(encoding="utf-8"))
+        for s in data["session"]:
+            p = prof(lang, {k: str(v) for k, v in s.get("set", {}).items()})
+            tl = plan(s["script"], p, s["minutes"])
+            assert abs(tl.total_ms - s["minutes"] * 60000) <= 0.02 * s["minutes"] * 60000, s
