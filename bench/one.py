@@ -1,0 +1,182 @@
+"""One measured task, run in a fresh interpreter: ``python -m bench.one TASK.json RESULT.json``.
+
+Kinds: ``encode`` (the encode floor), ``synth`` (the synthesis floor),
+``build`` (relaxgen's build_session), ``peer`` (the pydub baseline) and
+``course`` (a process pool over many builds). Each reports ``seconds`` for
+the timed part only (imports and test data preparation excluded), plus CPU
+time and ``ru_maxrss`` of itself and its children as cross-checks.
+If the task has ``profile_to``, the timed part runs under pyinstrument and
+its text report is written there.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+T_START = time.perf_counter()
+
+Result = dict[str, Any]
+
+
+def profile_from(spec: dict[str, Any]) -> Any:
+    from generator.profile import Profile
+
+    p = dict(spec.get("profile") or {})
+    for k in ("skip", "gentle"):
+        if k in p:
+            p[k] = tuple(p[k])
+    return Profile(**p)
+
+
+def task_encode(spec: dict[str, Any]) -> Result:
+    """Stream a raw float32 PCM file into the project's encoder, 3 s blocks (as the mixer does)."""
+    import numpy as np
+
+    from generator.audio.encode import DEFAULT_BITRATE, Mp3Encoder
+    from generator.audio.ffmpeg import ffmpeg_exe
+
+    pcm = Path(spec["pcm"])
+    sr = int(spec.get("sr", 44100))
+    ch = int(spec.get("channels", 2))
+    bitrate = int(spec.get("bitrate", DEFAULT_BITRATE))
+    out = Path(spec["out"])
+    frame_bytes = 4 * ch
+    block = int(sr * 3.0) * frame_bytes
+    total = pcm.stat().st_size // frame_bytes
+    t0 = time.perf_counter()
+    with pcm.open("rb") as f, Mp3Encoder(out, sr, ch, bitrate) as enc:
+        while True:
+            buf = f.read(block)
+            if not buf:
+                break
+            enc.write(np.frombuffer(buf, dtype="<f4").reshape(-1, ch))
+    seconds = time.perf_counter() - t0
+    # the same encode with ffmpeg reading the file itself (no Python, no pipe): context only
+    t1 = time.perf_counter()
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", str(sr), "-ac", str(ch),
+         "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", "-f", "mp3", str(out) + ".direct.mp3"],
+        check=True,
+    )
+    direct = time.perf_counter() - t1
+    Path(str(out) + ".direct.mp3").unlink(missing_ok=True)
+    return {"seconds": seconds, "direct_s": direct, "audio_s": total / sr, "bytes": out.stat().st_size}
+
+
+def _prepare(spec: dict[str, Any]) -> tuple[Any, Any]:
+    from generator.api import prepare
+    from generator.tts.cache import ClipCache
+    from generator.tts.synth import Synthesizer
+
+    syn = Synthesizer(ClipCache(Path(spec["cache"])))
+    prep = prepare(spec["template"], profile_from(spec), spec.get("minutes"), spec.get("engine"), synth=syn)
+    return syn, prep
+
+
+def task_synth(spec: dict[str, Any]) -> Result:
+    """The session's unique text alone, through the project's synthesizer (engine started already)."""
+    syn, prep = _prepare(spec)
+    t0 = time.perf_counter()
+    clips = syn.synthesize_all(prep.requests)
+    seconds = time.perf_counter() - t0
+    speech_s = sum(c.dur_ms for c in clips.values()) / 1000.0
+    return {
+        "seconds": seconds, "unique_clips": len(clips), "synthesized": syn.stats.synthesized,
+        "speech_s": speech_s, "words": sum(len(r.text.split()) for r in prep.requests),
+    }
+
+
+def task_build(spec: dict[str, Any]) -> Result:
+    from generator.api import BuildOptions, build_session
+
+    marks: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def progress(stage: str, f: float) -> None:
+        now = time.perf_counter() - t0
+        marks.setdefault(f"{stage}_first", now)
+        marks[f"{stage}_last"] = now
+
+    opts = BuildOptions(cache_dir=Path(spec["cache"]), engine=spec.get("engine"))
+    res = build_session(spec["template"], spec["out"], profile_from(spec), spec.get("minutes"), opts, progress)
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "audio_s": res.timeline.total_ms / 1000.0,
+        "speech_s": res.timeline.speech_ms / 1000.0,
+        "synthesized": res.synthesized,
+        "cached": res.cached,
+        "marks": marks,
+        "gain_db": res.mix.gain_db,
+        "bytes": Path(spec["out"]).stat().st_size,
+    }
+
+
+def task_peer(spec: dict[str, Any]) -> Result:
+    from bench.peer import build_peer
+
+    return build_peer(spec)
+
+
+def task_course(spec: dict[str, Any]) -> Result:
+    from bench.course import run_course
+
+    return run_course(spec)
+
+
+TASKS: dict[str, Callable[[dict[str, Any]], Result]] = {
+    "encode": task_encode,
+    "synth": task_synth,
+    "build": task_build,
+    "peer": task_peer,
+    "course": task_course,
+}
+
+
+def run(spec: dict[str, Any]) -> Result:
+    fn = TASKS[spec["kind"]]
+    # imports outside the timed part (an installed CLI pays them once per process too)
+    import numpy  # noqa: F401
+
+    import generator.api  # noqa: F401
+
+    import_s = time.perf_counter() - T_START
+    prof_to = spec.get("profile_to")
+    if prof_to:
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.005)
+        prof.start()
+        res = fn(spec)
+        prof.stop()
+        Path(prof_to).write_text(prof.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+    else:
+        res = fn(spec)
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res.update(
+        import_s=import_s,
+        cpu_self_s=me.ru_utime + me.ru_stime,
+        cpu_children_s=kids.ru_utime + kids.ru_stime,
+        maxrss_self=me.ru_maxrss * 1024,
+        maxrss_children=kids.ru_maxrss * 1024,
+    )
+    return res
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    res = run(spec)
+    Path(argv[1]).write_text(json.dumps(res), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,64 @@
+"""The results as a Markdown table (printed, and pasted into the README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _t(r: dict[str, Any], key: str) -> tuple[str, str]:
+    t = r["targets"][key]
+    return t["target"], "met" if t["met"] else "**missed**"
+
+
+def table(r: dict[str, Any]) -> str:
+    f, b, p, mem, co, ca = r["floors"], r["builds"], r["peer"], r["memory"], r["course"], r["cache"]
+    e, y = f["encode"], f["synth"]
+    mins = r["config"]["minutes"]
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(measure: str, value: str, key: str | None = None) -> None:
+        tgt, met = _t(r, key) if key else ("", "")
+        rows.append((measure, value, tgt, met))
+
+    row(f"Encode floor: {mins:g} min of PCM -> MP3 (project encoder, 128 kbps stereo)",
+        f"{e['seconds']:.2f} s ({e['x_realtime']:.0f}x real time)")
+    row(f"Synthesis floor: the session's {y['unique_clips']} unique sentences ({y['speech_s'] / 60:.1f} min of speech)",
+        f"{y['seconds']:.2f} s ({y['x_realtime']:.0f}x real time)")
+    ra = b["ratios"]
+    row(f"Cold build, {mins:g} min (empty cache)",
+        f"{b['cold']['seconds']:.2f} s = {ra['cold_to_encode']:.2f}x encode, {ra['cold_to_floors']:.2f}x floors",
+        "cold_build")
+    row("Warm rebuild (cached speech, bed changed)",
+        f"{b['warm']['seconds']:.2f} s = {ra['warm_to_encode']:.2f}x encode, {ra['warm_to_floors']:.2f}x floors",
+        "warm_rebuild")
+    row("Peer way (pydub `+`, overlay loop, export)", f"{p['seconds']:.2f} s, peak {p['peak_tree_mb']:.0f} MB")
+    row("Speed vs the peer way (warm rebuild)", f"{p['speedup']:.2f}x faster", "peer_speed")
+    row("Peak memory vs the peer way", f"{b['warm']['peak_tree_mb']:.0f} MB = {100 * p['memory_ratio']:.0f} %", "peer_memory")
+    sizes = sorted(mem, key=float)
+    row("Peak RSS, process tree (" + " / ".join(f"{m} min" for m in sizes) + ")",
+        " / ".join(f"{mem[m]['peak_tree_mb']:.0f}" for m in sizes) + " MB")
+    hi, lo = sizes[-1], sizes[0]
+    row(f"{hi}-minute session peak RSS", f"{mem[hi]['peak_tree_mb']:.0f} MB", "long_session_peak")
+    row(f"{hi}-minute minus {lo}-minute peak", f"{mem[hi]['peak_tree_mb'] - mem[lo]['peak_tree_mb']:+.1f} MB", "long_session_growth")
+    jobs = sorted((k for k in co if k.startswith("j")), key=lambda k: int(k[1:]))
+    cfg = r["config"]
+    row(f"Course: {cfg['course_days']} x {cfg['course_listeners']} sessions of {cfg['course_minutes']:g} min",
+        ", ".join(f"-j {k[1:]}: {co[k]['sessions_per_min']:.1f} sessions/min ({co[k]['seconds']:.0f} s)" for k in jobs))
+    row(f"Course speed-up -j {jobs[-1][1:]} / -j {jobs[0][1:]}", f"{co['speedup']:.2f}x", "parallel_speedup")
+    row("Cache hit rate, second listener", f"{100 * ca['second_listener_hit_rate']:.0f} % (expected {100 * ca['second_listener_expected']:.0f} %)")
+
+    head = ("Measure", "Result", "Target", "")
+    widths = [max(len(x[i]) for x in [head, *rows]) for i in range(4)]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)) + " |" for x in rows]
+    return "\n".join(lines)
+
+
+def summary(r: dict[str, Any]) -> str:
+    t = r["targets"]
+    met = sum(1 for v in t.values() if v["met"])
+    m = r["meta"]
+    return (f"{met} of {len(t)} targets met. {m['cpu']} ({m['cpus']} CPUs), Python {m['python']}, "
+            f"{m['ffmpeg'].split(' Copyright')[0]}, commit {m['commit']}, {m['date']}"
+            + (" (quick smoke run: the figures mean nothing)" if m["quick"] else ""))

@@ -1,0 +1,48 @@
+"""The benchmark keeps working: a smoke run (tiny sessions, fake engine) writes a complete results file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+
+SECTIONS = ("meta", "config", "floors", "builds", "peer", "memory", "course", "cache", "targets")
+TARGETS = (
+    "warm_rebuild", "cold_build", "peer_speed", "peer_memory",
+    "long_session_peak", "long_session_growth", "parallel_speedup",
+)
+
+
+@pytest.mark.slow
+def test_quick_bench_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results.json"
+    assert main(["--quick", "--out", str(out), "--workdir", str(tmp_path / "work")]) == 0
+    r = json.loads(out.read_text(encoding="utf-8"))
+    for s in SECTIONS:
+        assert s in r, s
+    assert r["meta"]["quick"] is True
+    assert set(r["targets"]) == set(TARGETS)
+    for name, t in r["targets"].items():
+        assert set(t) >= {"target", "value", "met"}, name
+        assert isinstance(t["target"], str) and t["target"]
+        assert isinstance(t["value"], int | float)
+        assert isinstance(t["met"], bool)
+    assert r["floors"]["encode"]["seconds"] > 0 and r["floors"]["synth"]["unique_clips"] > 0
+    for b in ("cold", "warm"):
+        assert r["builds"][b]["seconds"] > 0 and r["builds"][b]["peak_tree_mb"] > 0
+    assert r["builds"]["warm"]["synthesized"] == 0  # the rebuild took all speech from the cache
+    assert r["peer"]["audio_s"] == pytest.approx(r["builds"]["cold"]["audio_s"], abs=0.1)
+    assert len(r["memory"]) == 2 and all(m["peak_tree_mb"] > 0 for m in r["memory"].values())
+    assert r["course"]["j1"]["sessions"] == r["course"]["j2"]["sessions"] == 2
+    assert 0.0 <= r["cache"]["second_listener_hit_rate"] <= 1.0
+    text = capsys.readouterr().out
+    assert "| Measure" in text and "targets met" in text
+
+
+def test_quick_needs_out(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--quick"])
+    assert "--out" in capsys.readouterr().err
