@@ -107,13 +107,21 @@ def mp3_round_trip(
         with tempfile.TemporaryDirectory(prefix="relaxgen-cal-") as d:
             mp3 = Path(d) / "cal.mp3"
             data = x.mean(axis=1, keepdims=True) if channels == 1 else x
-            enc = subprocess.run(
-                [exe, "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", str(sr), "-ac", str(channels), "-i", "-",
-                 "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", str(mp3)],
-                input=np.ascontiguousarray(data, dtype="<f4").tobytes(), capture_output=True, check=False,
-            )
+            try:
+                enc = subprocess.run(
+                    [exe, "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", str(sr), "-ac", str(channels),
+                     "-i", "-", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", str(mp3)],
+                    input=np.ascontiguousarray(data, dtype="<f4").tobytes(), capture_output=True, check=False,
+                )
+            except OSError as e:
+                raise AudioError(f"cannot start the MP3 encoder ({exe}): {e}") from None
             if enc.returncode != 0:
-                raise AudioError(f"the MP3 encoder failed: {enc.stderr.decode('utf-8', 'replace').strip()[-200:]}")
+                lines = enc.stderr.decode("utf-8", "replace").strip().splitlines()
+                last = _FF_PREFIX.sub("", lines[-1]).strip() if lines else ""
+                if "No space left on device" in last:
+                    last = "no space left on the device in the temporary folder"
+                raise AudioError(f"the MP3 encoder failed (exit {enc.returncode}){': ' + last if last else ''}; "
+                                 "nothing was written; check the ffmpeg installation (RELAXGEN_FFMPEG) and run again")
             y = decode(mp3, sr, 2)
         return y
 
