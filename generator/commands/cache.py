@@ -27,6 +27,10 @@ def cache() -> None:
 
     Changing pauses, beds, tags or order never re-synthesises speech; changing
     the text, voice, rate, pitch or engine version does.
+
+    Example:
+
+        relaxgen cache info
     """
 
 
@@ -34,7 +38,12 @@ def cache() -> None:
 @cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(cache_dir: Path | None, as_json: bool) -> None:
-    """Show where the cache is, how many clips it holds and their size."""
+    """Show where the cache is, how many clips it holds and their size.
+
+    Example:
+
+        relaxgen cache info --json
+    """
     i = ClipCache(cache_dir or default_cache_dir()).info()
     if as_json:
         click.echo(json.dumps({"path": str(i.path), "entries": i.entries, "bytes": i.bytes}))
@@ -45,7 +54,12 @@ def info(cache_dir: Path | None, as_json: bool) -> None:
 @cache.command()
 @cache_option
 def clear(cache_dir: Path | None) -> None:
-    """Delete every cached clip (the next build speaks everything again)."""
+    """Delete every cached clip (the next build speaks everything again).
+
+    Example:
+
+        relaxgen cache clear --cache-dir /tmp/relaxgen-cache
+    """
     c = ClipCache(cache_dir or default_cache_dir())
     n = c.clear()
     click.echo(f"Removed {n} clips from {display(c.root)}")
