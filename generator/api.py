@@ -21,7 +21,14 @@ from .markers import parse_script
 from .model import ClipRequest, Cue, Segment, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
 from .profile import Profile
-from .render import FrontMatter, Rendered, as_data, render_template, resolve_template
+from .render import (
+    FrontMatter,
+    Rendered,
+    as_data,
+    parse_front_matter,
+    render_template,
+    resolve_template,
+)
 from .timeline import (
     PlanSettings,
     _Step,
@@ -95,7 +102,16 @@ def prepare(
     ``engine`` overrides every voice's engine (``"fake"`` for tests).
     """
     path = resolve_template(str(template), profile.language)
-    rendered = render_template(path, template_variables(profile), include_dirs)
+    try:
+        front = parse_front_matter(path.read_text(encoding="utf-8"), display(path))
+    except (OSError, UnicodeDecodeError):
+        front = FrontMatter()  # render_template reports it properly
+    target = minutes if minutes is not None else profile.minutes
+    if target is None:
+        target = front.minutes
+    variables = template_variables(profile)
+    variables["minutes"] = target  # the length this session is fitted to (None: the script's choice)
+    rendered = render_template(path, variables, include_dirs)
     if rendered.front.language and rendered.front.language != profile.language:
         raise ScriptError(
             f"the template is written in '{rendered.front.language}' but the profile's language is "
@@ -126,9 +142,6 @@ def prepare(
         return ids[v.name]
 
     steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize_text)
-    target = minutes if minutes is not None else profile.minutes
-    if target is None:
-        target = rendered.front.minutes
     return Prepared(
         path, rendered, segments, voice, steps, clip_requests(steps),
         None if target is None else target * 60000.0, profile,
