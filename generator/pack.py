@@ -418,7 +418,8 @@ def readme_text(pack: PackExport, planned: int) -> str:
     if pack.author:
         lines += [f"By {pack.author}", ""]
     lines += ["What is inside", "--------------"]
-    lines += [f"  {t.file}  ({_clock(t.duration_s)}, {len(t.chapters)} chapters)" for t in pack.tracks]
+    lines += [f"  {t.file}  ({_clock(t.duration_s)}, {len(t.chapters)} chapter{'' if len(t.chapters) == 1 else 's'})"
+              for t in pack.tracks]
     if len(pack.tracks) < planned:
         lines.append(f"  ({planned - len(pack.tracks)} session(s) not built yet: run the build again)")
     lines += [
@@ -432,7 +433,7 @@ def readme_text(pack: PackExport, planned: int) -> str:
         "  iPhone: in the VLC app choose 'Sharing via WiFi' or use the Finder/iTunes file",
         "  sharing for VLC, and copy the folder; or add the MP3s to the Music app.",
         "  Everything plays offline; no account or network is needed.",
-        "", "Safety", "------", "  " + (pack.safety or safety_note(pack.language)),
-        "  Listen lying or sitting comfortably. Never while driving.", "",
+        "", "Safety", "------", "  " + (pack.safety or safety_note(pack.language)).split(": ", 1)[-1],
+        "  Listen lying or sitting comfortably, where you can safely fall asleep.", "",
     ]
     return "\n".join(lines)

@@ -65,6 +65,7 @@ def assert_complete(out: Path) -> None:
         assert (folder / "playlist.m3u8").is_file() and (folder / "index.html").is_file()
 
 
+@pytest.mark.slow
 def test_twenty_listeners_incremental(src: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     csv = listeners_csv(tmp_path / "l.csv", 20)
@@ -103,6 +104,7 @@ def test_broken_row_builds_the_rest(run, src: Path, tmp_path: Path) -> None:
     assert rep["failed"][0]["row"] == 3 and rep["counts"]["built"] == 6 and not rep["ok"]
 
 
+@pytest.mark.slow
 def test_killed_build_resumes(src: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     csv = listeners_csv(tmp_path / "l.csv", 3)
@@ -126,6 +128,7 @@ def test_killed_build_resumes(src: Path, tmp_path: Path) -> None:
     assert_complete(out)
 
 
+@pytest.mark.slow
 def test_dask_executor_builds_the_same_files(src: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     from distributed import LocalCluster
