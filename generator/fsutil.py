@@ -36,13 +36,38 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # read once: os.umask can only be read by setting it (not thread-safe)
 
 
+def _host_tag() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+_HOST = _host_tag()
+
+
+def _owner_prefix() -> str:
+    """``.relaxgen-tmp-<host>-<pid>-``: lets a later run tell a killed build's temp from a live one."""
+    return f"{TMP_PREFIX}{_HOST}-{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or we cannot tell: keep its files
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success it replaces ``path``, on error it is removed."""
     dest = Path(path)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=suffix or dest.suffix, dir=dest.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_owner_prefix(), suffix=suffix or dest.suffix, dir=dest.parent)
         try:  # mkstemp makes the file private (0600); a finished output gets normal permissions
             os.fchmod(fd, 0o666 & ~_UMASK)
         except (OSError, AttributeError):
@@ -89,4 +114,23 @@ def remove_stale_temps(folder: str | Path) -> int:
     for p in d.glob(TMP_PREFIX + "*"):
         _unlink(p)
         n += 1
+    return n
+
+
+def remove_dead_temps(folder: str | Path) -> int:
+    """Remove temp files of builds on this machine whose process is gone (killed); returns how many.
+
+    Safe without a lock: a temp is removed only when the process that made it
+    no longer runs; other hosts' temps and old-style names are left alone.
+    """
+    d = Path(folder)
+    if not d.is_dir():
+        return 0
+    n = 0
+    me = os.getpid()
+    for p in d.glob(f"{TMP_PREFIX}{_HOST}-*-*"):
+        pid_s = p.name[len(TMP_PREFIX) + len(_HOST) + 1:].split("-", 1)[0]
+        if pid_s.isdigit() and int(pid_s) != me and not _pid_alive(int(pid_s)):
+            _unlink(p)
+            n += 1
     return n

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..api import BuildOptions, build_session
+from ..fsutil import remove_dead_temps
 from ..paths import display
 from ._options import (
     cache_option,
@@ -43,6 +44,7 @@ def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, 
         relaxgen build belly-breathing -o output/belly.mp3 --set name=Anna --minutes 5
     """
     profile = get_profile(profile_path, sets)
+    remove_dead_temps(out.parent)  # debris of a build killed earlier (SIGKILL, power loss)
     opts = BuildOptions(bitrate_kbps=bitrate, mono=mono, target_lufs=target_lufs, cache_dir=cache_dir, engine=engine,
                         jobs=jobs)
     with progress_bar(quiet, f"Building {display(out)}") as prog:
