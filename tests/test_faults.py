@@ -240,6 +240,27 @@ def test_sigkill_then_the_next_run_completes(work: Path) -> None:
                          env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert res.returncode == 0, res.stderr
     assert _is_mp3(work / "out" / "old.mp3")
+    assert _tmp_files(work / "out") == []  # the killed build's temp was cleaned up
+
+
+def test_dead_temps_are_removed_live_ones_kept(tmp_path: Path) -> None:
+    from generator.fsutil import _HOST, remove_dead_temps
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    files = {
+        "dead": f"{TMP_PREFIX}{_HOST}-{dead.pid}-abc.mp3",
+        "live": f"{TMP_PREFIX}{_HOST}-{os.getppid()}-abc.mp3",
+        "other-host": f"{TMP_PREFIX}ffffff-{dead.pid}-abc.mp3",
+        "old-style": f"{TMP_PREFIX}abc123.mp3",
+        "output": "session.mp3",
+    }
+    for name in files.values():
+        (tmp_path / name).write_bytes(b"x")
+    assert remove_dead_temps(tmp_path) == (0 if _HOST == "ffffff" else 1)
+    left = {p.name for p in tmp_path.iterdir()}
+    assert files["dead"] not in left
+    assert left == set(files.values()) - {files["dead"]}
 
 
 def test_two_builds_into_one_file_never_mix(work: Path) -> None:
