@@ -178,10 +178,28 @@ def _bisect(starts: list[int], i: int) -> int:
     return bisect.bisect_right(starts, i) - 1
 
 
+MAX_RENDER_CHARS = 5_000_000  # a script is a few kB; more is a runaway loop
+MAX_REPEAT = 100_000  # 'x' * n and [..] * n: longest result (items or characters)
+
+
 class _Env(jinja2.sandbox.ImmutableSandboxedEnvironment):
     anchor_table: list[SourcePos]
     inline_source: str | None = None
     inline_filename: str | None = None
+    # the sandbox bounds range(); these bound the other ways to make huge values
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(left, int | float) and isinstance(right, int | float) and abs(right) > 64 \
+                    and abs(left) > 1:
+                raise jinja2.sandbox.SecurityError(f"{left!r} ** {right!r} is too large for a template")
+        elif operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                    raise jinja2.sandbox.SecurityError(
+                        f"repeating a value {n} times makes more than {MAX_REPEAT} items or characters")
+        return super().call_binop(context, operator, left, right)
 
 
 def make_environment(search_paths: list[Path]) -> _Env:
@@ -267,7 +285,16 @@ def render_template(
         template = env.from_string(source)
         template.filename = str(path)
         template.name = None
-        text = template.render(dict(variables))
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(dict(variables)):
+            size += len(chunk)
+            if size > MAX_RENDER_CHARS:
+                raise ScriptError(
+                    f"the template renders more than {MAX_RENDER_CHARS // 1_000_000} million characters; "
+                    "check its loops", _template_pos(name))
+            parts.append(chunk)
+        text = "".join(parts)
     except jinja2.TemplateSyntaxError as e:
         fname = display(e.filename) if e.filename else name
         raise ScriptError(f"template syntax error: {e.message}", SourcePos(fname, e.lineno or 1)) from None
