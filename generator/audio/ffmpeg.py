@@ -53,10 +53,11 @@ def decode(path: str | Path, sr: int = 44100, channels: int = 2, max_seconds: fl
     except (OSError, subprocess.TimeoutExpired) as e:
         raise AudioError(f"{display(p)}: cannot decode: {e}") from None
     if res.returncode != 0:
-        msg = res.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = msg[-1] if msg else f"ffmpeg exit {res.returncode}"
-        raise AudioError(f"{display(p)}: not a readable audio file ({reason})")
+        from .dsp import _reason
+
+        raise AudioError(f"{display(p)}: not a readable audio file ({_reason(res.stderr, res.returncode)}); "
+                         "use a WAV, FLAC, OGG or MP3 file")
     data = np.frombuffer(res.stdout, dtype="<f4")
     if data.size == 0:
-        raise AudioError(f"{display(p)}: contains no audio")
+        raise AudioError(f"{display(p)}: contains no audio; use a sound file with audio in it")
     return data.reshape(-1, channels).copy()
