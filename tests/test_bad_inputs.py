@@ -170,14 +170,15 @@ CASES: list[Case] = [
                "starts, after speech synthesis (generator/audio/mixer.py, beds.py)"),
     Case("missing-cue-file-named", 'Hi. [cue file="nope.wav"] Bye.', "nope.wav: no such audio file"),
     Case("missing-bed-file-named", 'Hi. [bed file="nope.wav"] Bye.', "nope.wav: bed file not found"),
-    Case("non-audio-cue", 'Hi. [cue file="notes.wav"] Bye.', "notes.wav: not a readable audio file",
+    Case("non-audio-cue", 'Hi. [cue file="notes.wav"] Bye.',
+         "notes.wav: not a readable audio file (invalid data: not audio, or a damaged file); use a WAV",
          files={"notes.wav": "just some text, not audio"}),
     Case("non-audio-bed", 'Hi. [bed file="notes.ogg"] Bye.', "notes.ogg: not a readable audio file",
          files={"notes.ogg": "just some text, not audio"}),
-    Case("corrupt-cue", 'Hi. [cue file="broken.wav"] Bye.', "broken.wav:",
+    Case("corrupt-cue", 'Hi. [cue file="broken.wav"] Bye.', "broken.wav: not a readable audio file (invalid data",
          files={"broken.wav": b"RIFF\xff\xff\xff\xffWAVEfmt \x10\x00\x00\x00\x34\x12\x07\x00"
                 + b"\x00" * 40}),
-    Case("header-only-cue", 'Hi. [cue file="empty.wav"] Bye.', "empty.wav:",
+    Case("header-only-cue", 'Hi. [cue file="empty.wav"] Bye.', "empty.wav: contains no audio; use a sound file",
          files={"empty.wav": b"@empty-wav"}),
     Case("cue-is-a-folder", 'Hi. [cue file="sounds"] Bye.', "sounds:", files={"sounds/": ""}),
 ]
@@ -418,7 +419,7 @@ def test_safe_join_refuses_escapes(name: str, tmp_path: Path) -> None:
         safe_join(tmp_path, name)
 
 
-@pytest.mark.parametrize("name", ["../../escape", "/etc/x", "C:\\x", "An\x00na", "🧘‍♀️", "A" * 190, "CON"])
+@pytest.mark.parametrize("name", ["../../escape", "An\x00na", "🧘‍♀️", "CON"])
 def test_hostile_listener_names_are_data_in_a_build(name: str, work: Path, runner: CliRunner) -> None:
     """--set name=... never changes where the MP3 goes and never breaks the build."""
     t = work / "t.j2"
