@@ -276,7 +276,8 @@ class Summary:
 def _prune(plan: PackPlan, state: BuildState) -> None:
     """Forget (and delete) outputs this folder no longer plans, e.g. after a title change."""
     wanted = {t.name for t in plan.tasks}
-    for name in [n for n in state.records if n not in wanted]:
+    stale = [n for n in state.records if n not in wanted] if not plan.errors else []  # keep on doubt
+    for name in stale:
         for f in [name, *state.records[name].files]:
             with contextlib.suppress(OSError):
                 (plan.folder / f).unlink()
