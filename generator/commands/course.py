@@ -143,8 +143,8 @@ def finish(summary: Summary, report: Path | None, quiet: bool, out: Path) -> Non
                    f"in {summary.seconds:.1f} s ({summary.synthesized} clips spoken, {summary.cached} from cache) "
                    f"-> {display(out)}", err=True)
     for f in summary.failed:
-        where = f"row {f['row']}" if "row" in f else display(str(f.get("output", "")))
-        click.echo(f"  failed: {where}: {f['error']}", err=True)
+        where = "" if "row" in f else display(str(f.get("output", ""))) + ": "
+        click.echo(f"  failed: {where}{f['error']}", err=True)
     if summary.failed:
         raise SystemExit(1)
 
