@@ -115,6 +115,7 @@ def task_build(spec: dict[str, Any]) -> Result:
         "cached": res.cached,
         "marks": marks,
         "gain_db": res.mix.gain_db,
+        "limited": res.mix.limited,
         "bytes": Path(spec["out"]).stat().st_size,
     }
 

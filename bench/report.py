@@ -31,6 +31,15 @@ def table(r: dict[str, Any]) -> str:
     row("Warm rebuild (cached speech, bed changed)",
         f"{b['warm']['seconds']:.2f} s = {ra['warm_to_encode']:.2f}x encode, {ra['warm_to_floors']:.2f}x floors",
         "warm_rebuild")
+    w, c = b["warm"], b["cold"]
+    row("CPU s (load-robust): Python / encoder, warm rebuild; encoder alone in the floor",
+        f"{w['cpu_self_s']:.1f} / {w['cpu_children_s']:.1f} s; {e['cpu_children_s']:.1f} s")
+    if "mix_first" in w.get("marks", {}):
+        row("Warm rebuild: time before the first block reaches the encoder (prepare, beds, pass 1)",
+            f"{w['marks']['mix_first']:.2f} s of {w['seconds']:.2f} s")
+    if "mix_first" in c.get("marks", {}) and "speech_last" in c.get("marks", {}):
+        row("Cold build: speech done / first block encoded",
+            f"{c['marks']['speech_last']:.2f} s / {c['marks']['mix_first']:.2f} s of {c['seconds']:.2f} s")
     row("Peer way (pydub `+`, overlay loop, export)", f"{p['seconds']:.2f} s, peak {p['peak_tree_mb']:.0f} MB")
     row("Speed vs the peer way (warm rebuild)", f"{p['speedup']:.2f}x faster", "peer_speed")
     row("Peak memory vs the peer way", f"{b['warm']['peak_tree_mb']:.0f} MB = {100 * p['memory_ratio']:.0f} %", "peer_memory")
