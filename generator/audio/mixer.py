@@ -9,6 +9,7 @@ not grow with the session's length: clips are read when they play.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,8 +93,11 @@ class SessionMix:
             ((self._smp(i.start_ms), i, clips[i.clip]) for i in timeline.speech), key=lambda x: x[0]
         )
         self._clip_cache: dict[Path, np.ndarray] = {}
-        self.speech_rms = self._speech_rms(clips, timeline)
-        self.intervals = [(s, s + self._clip_len(p)) for s, _, p in self.speech]
+        self.speech_rms, self.speech_lufs = self._speech_level(clips, timeline)
+        lengths = {p: self._clip_len(p) for p in {p for _, _, p in self.speech}}
+        self.intervals = [(s, s + lengths[p]) for s, _, p in self.speech]
+        self._starts = [s for s, _ in self.intervals]
+        self._longest = max((e - s for s, e in self.intervals), default=0)
         self.cues = self._place_cues(timeline.items)
         self.beds = self._bed_spans(timeline)
 
@@ -115,16 +119,24 @@ class SessionMix:
 
         return wav_frames(path)
 
-    def _speech_rms(self, clips: Mapping[ClipRequest, Path], tl: Timeline) -> float:
-        energy = 0.0
+    def _speech_level(self, clips: Mapping[ClipRequest, Path], tl: Timeline) -> tuple[float, float]:
+        """RMS of the speech (for the bed level) and its K-weighted loudness (LUFS, as stereo)."""
+        from scipy.signal import sosfilt
+
+        from .loudness import k_weighting_sos
+
+        sos = k_weighting_sos(self.sr)
+        energy = k_energy = 0.0
         count = 0
         for p in {clips[i.clip] for i in tl.speech}:
             a, _ = read_wav(p)
             energy += float(np.sum(np.square(a, dtype=np.float64)))
+            k_energy += float(np.sum(np.square(sosfilt(sos, a))))
             count += a.size
         if count == 0:
-            return _db(-20.0)
-        return max(math.sqrt(energy / count), 1e-4)
+            return _db(-20.0), -20.0
+        lufs = -0.691 + 10 * math.log10(max(2 * k_energy / count, 1e-12))
+        return max(math.sqrt(energy / count), 1e-4), lufs
 
     # -- cues
     def _place_cues(self, items: Sequence[object]) -> list[tuple[int, np.ndarray]]:
@@ -196,15 +208,16 @@ class SessionMix:
         self._mix_beds(out, start, end)
         mono = np.zeros(n, dtype=np.float32)
         live: set[Path] = set()
-        for s0, _, path in self.speech:
-            if s0 >= end:
-                break
-            a = self._clip(path)
-            s1 = s0 + a.size
+        first = bisect.bisect_left(self._starts, start - self._longest)
+        last = bisect.bisect_left(self._starts, end)
+        for k in range(first, last):
+            s0, s1 = self.intervals[k]
             if s1 <= start:
                 continue
+            path = self.speech[k][2]
+            a = self._clip(path)
             live.add(path)
-            lo, hi = max(start, s0), min(end, s1)
+            lo, hi = max(start, s0), min(end, s1, s0 + a.size)
             mono[lo - start : hi - start] += a[lo - s0 : hi - s0]
         for p in list(self._clip_cache):
             if p not in live:
@@ -261,12 +274,21 @@ class SessionMix:
             yield start, self.render(start, min(step, self.total - start))
 
 
-def _measure(mix: SessionMix, gain_db: float, limit: bool) -> tuple[float, float]:
-    """Integrated loudness and true peak of the mix after gain (and limiter)."""
-    meter = LoudnessMeter(mix.s.sr, 2)
-    for y in _mastered(mix, gain_db, limit):
-        meter.feed(y)
-    return meter.integrated_lufs(), meter.true_peak_dbtp()
+def _measure(mix: SessionMix, gain_db: float) -> tuple[float, float, float, float]:
+    """One render pass: loudness and true peak of the raw mix, and of the mix after
+    ``gain_db`` and the limiter (limiting lowers integrated loudness a little)."""
+    raw, lim = LoudnessMeter(mix.s.sr, 2), LoudnessMeter(mix.s.sr, 2)
+    g = np.float32(_db(gain_db))
+    limiter = Limiter(mix.s.ceiling_dbtp, mix.s.sr)
+    skip = limiter.latency
+    for _, b in mix.blocks():
+        raw.feed(b)
+        y = limiter.process(b * g)
+        cut = min(skip, len(y))
+        skip -= cut
+        lim.feed(y[cut:])
+    lim.feed(limiter.flush()[skip:])
+    return raw.integrated_lufs(), raw.true_peak_dbtp(), lim.integrated_lufs(), lim.true_peak_dbtp()
 
 
 def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarray]:
@@ -321,29 +343,30 @@ def render_to(
     on_block: Callable[[float], None] | None = None,
     codec_round_trip: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> MixReport:
-    """Measure, choose one gain, then render with it into ``sink``.
+    """Measure (one pass), choose one gain, then render with it into ``sink``.
 
-    When the true peak needs the limiter, the limited result is measured again
-    and the gain corrected (limiting lowers integrated loudness), at most twice.
+    The measuring pass also runs the limiter at a provisional gain (from the
+    clips' loudness), so when the true peak needs the limiter the loudness it
+    takes is known and added back; only a bad guess costs a second pass.
     ``codec_round_trip`` (encode + decode an excerpt) lets the target account for
     the loudness the lossy codec removes, so the *decoded file* lands on target.
     """
     s = mix.s
-    lufs, peak = _measure(mix, 0.0, False)
-    loss = 0.0
+    guess = s.target_lufs - (mix.speech_lufs - 1.0)  # provisional gain from the clips' loudness
+    loss = codec_loss_db(mix, guess, codec_round_trip)
+    lufs, peak, lim_lufs, lim_peak = _measure(mix, guess)
     if not math.isfinite(lufs):
-        gain_db, limit = 0.0, False
-        out_lufs, out_peak = lufs, peak
+        gain_db, limit, out_lufs, out_peak = 0.0, False, lufs, peak
     else:
-        loss = codec_loss_db(mix, s.target_lufs - lufs, codec_round_trip)
         gain_db, limit = gain_for_target(lufs, peak, s.target_lufs + loss, s.ceiling_dbtp)
         out_lufs, out_peak = lufs + gain_db, peak + gain_db
-        for _ in range(2 if limit else 0):
-            out_lufs, out_peak = _measure(mix, gain_db, True)
-            err = s.target_lufs + loss - out_lufs
-            if abs(err) < 0.15:
-                break
-            gain_db += err
+        if limit:
+            if abs(gain_db - guess) > 1.0:  # the guess was off: measure the limiter at the real gain
+                guess = gain_db
+                _, _, lim_lufs, lim_peak = _measure(mix, guess)
+            lost = lufs + guess - lim_lufs  # what the limiter takes at about this gain
+            gain_db += lost
+            out_lufs, out_peak = lim_lufs + (gain_db - guess), min(lim_peak, s.ceiling_dbtp)
     done = 0
     for y in _mastered(mix, gain_db, limit):
         _write(sink, y, s.channels)

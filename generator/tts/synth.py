@@ -22,7 +22,7 @@ from ..errors import SynthesisError
 from ..model import ClipRequest
 from .base import Engine, engine_from_spec, model_identity
 from .cache import ClipCache
-from .pool import DEFAULT_TIMEOUT_S, Task, WorkerPool, prestart, render_clip
+from .pool import DEFAULT_TIMEOUT_S, Task, WorkerPool, render_clip
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,6 @@ class Synthesizer:
     def engine(self, name: str) -> Engine:
         """This process's instance of an engine (voice lists, versions, in-process synthesis)."""
         if name not in self._engines:
-            if self.in_workers(name):
-                prestart()  # a build asks for its engine early (voice lists): warm up meanwhile
             self._engines[name] = engine_from_spec(self._specs.get(name, name))
         return self._engines[name]
 
