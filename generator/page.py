@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
@@ -185,7 +184,7 @@ def _safety(pack: PackExport, ui: dict[str, str]) -> str:
 
 def _template() -> str:
     try:
-        return resources.files("generator").joinpath("templates", INDEX_NAME).read_text("utf-8")
+        return (Path(__file__).parent / "templates" / INDEX_NAME).read_text("utf-8")
     except OSError as e:
         raise ExportError(
             f"the page template generator/templates/{INDEX_NAME} is missing ({e}); reinstall relaxgen"
