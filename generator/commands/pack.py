@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,27 +10,31 @@ import click
 
 from ..course import Summary, build_pack, make_executor
 from ..manifest import load_manifest
-from ._options import get_profile, profile_options
+from ._options import get_profile, minutes_option, profile_options
 from .course import batch_options, finish, run_with, settings_from
 
 
 @click.command()
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @profile_options
+@minutes_option
 @batch_options
-def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], out: Path, jobs: int | None,
-         executor: str, force: bool, report: Path | None, quiet: bool, **opts: Any) -> None:
+def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None, out: Path,
+         jobs: int | None, executor: str, force: bool, report: Path | None, quiet: bool, **opts: Any) -> None:
     """Build the pack MANIFEST (TOML) for one listener into a folder.
 
     The folder gets the MP3s ("01 Title.mp3", tagged, chaptered, with .lrc and
     .srt), playlist.m3u8, the cover, README.txt and index.html (an offline
-    player page). Reruns rebuild only what changed.
+    player page). Reruns rebuild only what changed. --minutes gives every
+    session that length instead of the manifest's.
 
     Example:
 
         relaxgen pack scripts/packs/back-relief-starter.toml --profile anna.toml -o output/anna
     """
     m = load_manifest(manifest)
+    if minutes is not None:
+        m = replace(m, sessions=tuple(replace(s, minutes=minutes) for s in m.sessions))
     profile = get_profile(profile_path, sets)
     settings = settings_from(opts)
     ex = make_executor(executor, jobs)

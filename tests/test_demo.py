@@ -1,0 +1,29 @@
+"""`relaxgen demo` (what `make demo` runs) builds a playable pack with the real engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+
+from generator.playlist import read_m3u8
+
+from .audio_utils import load
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
+
+def test_demo_builds_a_pack(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "demo"
+    res = run("demo", "-o", str(out), "--name", "Anna")
+    assert res.exit_code == 0, res.output
+    entries = read_m3u8(out / "playlist.m3u8")
+    assert [e[2] for e in entries] == ["01 Belly breathing.mp3", "02 Desk break.mp3"]
+    for seconds, _, name in entries:
+        mp3 = out / name
+        assert len(load(mp3)) / 44100 == pytest.approx(seconds, abs=1.0)
+        assert ID3(mp3).getall("CHAP")
+    assert abs(entries[0][0] - 180) <= 4  # the ~3-minute belly-breathing session
+    assert (out / "index.html").is_file() and (out / "cover.jpg").is_file()
+    assert "Anna" in (out / "01 Belly breathing.lrc").read_text(encoding="utf-8")
