@@ -14,7 +14,7 @@ import numpy as np
 from scipy.ndimage import minimum_filter1d
 from scipy.signal import sosfilt
 
-from .dsp import SR, TP_HIST, db_to_gain, interval_peaks
+from .dsp import _TP_GAIN, SR, TP_HIST, db_to_gain, interval_peaks
 
 ABS_GATE_LUFS = -70.0
 REL_GATE_LU = -10.0
@@ -54,7 +54,7 @@ class LoudnessMeter:
     Memory: one float per 100 ms of signal (about 290 KB for an hour).
     """
 
-    def __init__(self, sr: int = SR, channels: int = 2) -> None:
+    def __init__(self, sr: int = SR, channels: int = 2, true_peak: bool = True) -> None:
         if not 1 <= channels <= len(_CH_WEIGHTS):
             raise ValueError(
                 f"LoudnessMeter supports 1 to {len(_CH_WEIGHTS)} channels, not {channels}"
@@ -70,6 +70,7 @@ class LoudnessMeter:
         self._acc_n = 0
         self._tp_hist = np.zeros((TP_HIST, channels))
         self._peak = 0.0
+        self._measure_peak = true_peak  # False: loudness only (true_peak_dbtp then gives the sample peak)
 
     def feed(self, block: np.ndarray) -> None:
         x = np.asarray(block, dtype=np.float64)
@@ -79,7 +80,10 @@ class LoudnessMeter:
             raise ValueError(f"expected a block of shape (n, {self.channels}), got {block.shape}")
         if len(x) == 0:
             return
-        self._true_peak_feed(x)
+        if self._measure_peak:
+            self._true_peak_feed(x)
+        else:
+            self._peak = max(self._peak, float(np.abs(x).max()))
         y, self._zi = sosfilt(self._sos, x, axis=0, zi=self._zi)
         e = (y * y) @ self._w
         i = 0
@@ -203,6 +207,11 @@ class Limiter:
         la, k = self._la, self._K
         hx = len(self._xh)
         cat = np.concatenate([self._xh, x.astype(np.float64)])
+        if self._idle() and float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling:
+            # nothing near the ceiling and no gain reduction pending: a pure delay (exact)
+            out = cat[hx - k - la : hx - k - la + n]
+            self._xh = cat[-hx:]
+            return out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
         # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
         # positions c that are final after this block: cat indices [hx-k, hx-k+n)
         ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
@@ -223,6 +232,9 @@ class Limiter:
         self._gh = gcat[-la:]
         self._hh = hcat[-la:]
         return out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
+
+    def _idle(self) -> bool:
+        return self._att < 1e-9 and bool(np.all(self._gh == 1.0)) and bool(np.all(self._hh == 1.0))
 
     def _release(self, att: np.ndarray) -> np.ndarray:
         """hold[j] = max(att[j], alpha * hold[j-1]) (attenuation in dB, exponential release),
