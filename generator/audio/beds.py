@@ -290,6 +290,37 @@ def _builtin_loops(name: str, sr: int, seed: int) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+LOOP_FORMAT = "1"  # bump when the procedural beds change
+
+
+@functools.lru_cache(maxsize=4)
+def _stored_loops(name: str, sr: int, seed: int) -> tuple[np.ndarray, ...]:
+    """The loops of a built-in bed, kept in the cache folder so a build doesn't regenerate them."""
+    from ..paths import default_cache_dir
+
+    path = default_cache_dir() / "beds" / f"{name}-{sr}-{seed}-v{LOOP_FORMAT}.npz"
+    try:
+        with np.load(path) as z:
+            loops = tuple(z[f"arr_{i}"] for i in range(len(z.files)))
+        for lp in loops:
+            lp.setflags(write=False)
+        return loops
+    except (OSError, ValueError, KeyError):
+        pass
+    loops = _builtin_loops(name, sr, seed)
+    try:
+        import io
+
+        from ..fsutil import atomic_write_bytes
+
+        buf = io.BytesIO()
+        np.savez(buf, *loops)
+        atomic_write_bytes(path, buf.getvalue())
+    except Exception:  # a cache we cannot write only costs time
+        pass
+    return loops
+
+
 def builtin_bed(name: str, sr: int = SR, seed: int = 0) -> LoopBed:
     """A procedural bed (one of ``BED_NAMES``), deterministic for (name, sr, seed).
 
@@ -301,7 +332,7 @@ def builtin_bed(name: str, sr: int = SR, seed: int = 0) -> LoopBed:
             f"unknown bed '{name}'{did_you_mean(name, BED_NAMES)}; "
             f"choose one of {', '.join(BED_NAMES)}, or give a sound file"
         )
-    loops = _builtin_loops(name, sr, seed)
+    loops = _stored_loops(name, sr, seed)
     if name == "ocean":
         swell = _Swell(seed, sr)
         crest = _Swell(seed, sr, power=3)
