@@ -14,11 +14,11 @@ from .audio.cues import cue_length_ms
 from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, mp3_round_trip
 from .audio.ffmpeg import decode
 from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
-from .errors import ScriptError
+from .errors import RelaxgenError, ScriptError
 from .export import TagInfo, write_tags
 from .fsutil import atomic_path
 from .markers import parse_script
-from .model import ClipRequest, Cue, Segment, Timeline, VoiceProfile
+from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
 from .profile import Profile
 from .render import (
@@ -120,6 +120,7 @@ def prepare(
             None,
         )
     segments = parse_script(rendered.text, rendered.name, rendered.anchors)
+    check_sound_files(segments, path.parent)
     if not any(getattr(s, "text", None) for s in segments):
         raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
     voices = load_voices(voice_dirs)
@@ -146,6 +147,25 @@ def prepare(
         path, rendered, segments, voice, steps, clip_requests(steps),
         None if target is None else target * 60000.0, profile,
     )
+
+
+def check_sound_files(segments: list[Segment], base: Path) -> None:
+    """Every ``[cue file=…]`` and ``[bed file=…]`` exists and decodes, before any speech is made."""
+    for seg in segments:
+        f = getattr(seg, "file", None)
+        if not isinstance(seg, Cue | Bed) or f is None:
+            continue
+        p = Path(f).expanduser()
+        p = p if p.is_absolute() else base / p
+        what = "cue" if isinstance(seg, Cue) else "bed"
+        if not p.is_file():
+            raise ScriptError(
+                f"{display(p)}: {what} file not found; put it next to the template or give its full path", seg.pos
+            )
+        try:
+            decode(p, SR, 1, max_seconds=1.0)
+        except RelaxgenError as e:
+            raise ScriptError(str(e), seg.pos) from None
 
 
 def _cue_ms(base: Path) -> Callable[[Cue], float]:

@@ -139,6 +139,17 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
         return norm
     if key == "voice":
         v = _str(value, key, source).strip()
+        if v:
+            from .voices import load_voices
+
+            names = sorted(load_voices())
+            if v not in names:
+                raise ProfileError(
+                    f"unknown voice '{v}'{did_you_mean(v, names)}; voice profiles are {', '.join(names)} "
+                    "(run 'relaxgen voices')",
+                    source,
+                    key,
+                )
         return v or None
     if key == "rate":
         return _num(value, key, source, 0.5, 1.5)

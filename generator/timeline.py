@@ -184,7 +184,9 @@ def fit_factor(
 
 
 def _mins(ms: float) -> str:
-    return f"{ms / 60000:.1f} min"
+    """A length as m:ss (whole seconds), e.g. '2:05 min'."""
+    m, sec = divmod(int(round(ms / 1000)), 60)
+    return f"{m}:{sec:02d} min"
 
 
 def layout(
