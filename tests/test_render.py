@@ -101,3 +101,15 @@ def test_front_matter() -> None:
 def test_unknown_builtin_suggests() -> None:
     with pytest.raises(ScriptError, match="neither a template file nor a built-in"):
         resolve_template("no-such-script-xyz", "en")
+
+
+def test_include_dir_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "my.j2").write_text("{% macro rest() %}[pause 2s]{% endmacro %}", encoding="utf-8")
+    t = tmp_path / "t.j2"
+    t.write_text("{% from 'my.j2' import rest %}\nHello. {{ rest() }} Bye.", encoding="utf-8")
+    assert run("plan", str(t), "--estimate").exit_code == 1  # not found without -I
+    res = run("plan", str(t), "--estimate", "-I", str(lib))
+    assert res.exit_code == 0, res.output
+    assert "2.0s  pause" in res.output

@@ -21,6 +21,13 @@ def profile_options(f: F) -> F:
     return f
 
 
+def include_option(f: F) -> F:
+    return click.option("-I", "--include-dir", "include_dirs", multiple=True,
+                        type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        help="Another folder for {% include %} and {% import %} (repeatable; searched after "
+                             "the template's own folder).")(f)
+
+
 def minutes_option(f: F) -> F:
     return click.option("--minutes", type=click.FloatRange(0.5, 180), default=None,
                         help="Target length in minutes (elastic pauses are fitted).")(f)
