@@ -36,7 +36,7 @@ from .profile import PROFILE_KEYS, Profile, coerce_field
 from .render import TEMPLATE_SUFFIXES, builtin_names
 
 TOP_KEYS = ("title", "description", "author", "cover", "session")
-SESSION_KEYS = ("script", "minutes", "title", "day", "set")
+SESSION_KEYS = ("script", "minutes", "title", "day", "part", "set")
 MAX_MINUTES = 180.0
 SET_PREFIX = "set."  # CSV columns ``set.NAME`` become template variables
 
@@ -51,6 +51,7 @@ class SessionSpec:
     title: str | None = None
     day: int | None = None
     variables: tuple[tuple[str, str], ...] = ()
+    part: int | None = None  # for multi-part courses: written as the disc number
 
     @property
     def is_builtin(self) -> bool:
@@ -122,6 +123,9 @@ def _session(i: int, raw: Any, src: str, base: Path) -> SessionSpec:
     day = raw.get("day")
     if day is not None and (isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 366):
         raise _err(src, where + "day", f"expected a whole day number from 1 to 366, got {day!r}")
+    part = raw.get("part")
+    if part is not None and (isinstance(part, bool) or not isinstance(part, int) or not 1 <= part <= 99):
+        raise _err(src, where + "part", f"expected a whole part number from 1 to 99, got {part!r}")
     variables = raw.get("set", {})
     if not isinstance(variables, Mapping):
         raise _err(src, where + "set", "expected a table of template variables, e.g. set = { focus = \"neck\" }")
@@ -134,7 +138,7 @@ def _session(i: int, raw: Any, src: str, base: Path) -> SessionSpec:
         if isinstance(v, bool | int | float):
             v = str(v).lower() if isinstance(v, bool) else str(v)
         pairs.append((str(k), _text(v, src, f"{where}set.{k}", 2000)))
-    return SessionSpec(i, script, float(m), title or None, day, tuple(pairs))
+    return SessionSpec(i, script, float(m), title or None, day, tuple(pairs), part)
 
 
 def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:

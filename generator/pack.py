@@ -81,6 +81,7 @@ class SessionTask:
     split_chapters: bool = False
     label: str = ""  # who it is for (progress display)
     static_hash: str = ""
+    disc: tuple[int, int] | None = None  # (part, parts) of a multi-part course
 
     @property
     def key(self) -> str:
@@ -96,7 +97,7 @@ class SessionTask:
             "comment": self.comment, "track": list(self.track),
             "cover": file_sha(self.cover) if self.cover else None, "options": opts,
             "split_chapters": self.split_chapters,
-        }
+        } | ({"disc": list(self.disc)} if self.disc else {})
 
     def with_hash(self) -> SessionTask:
         return dataclasses.replace(self, static_hash=digest(self.static_inputs()))
@@ -170,7 +171,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         target_lufs=float(o.get("target_lufs", -16.0)), cache_dir=Path(o["cache_dir"]),
         engine=o.get("engine"), include_dirs=tuple(Path(p) for p in o.get("include_dirs", ())),
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
-        cover=cover, title=task.title,
+        cover=cover, title=task.title, disc=task.disc,
     )
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
@@ -361,6 +362,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
     artist = manifest.author or "relaxgen"
     comment = " ".join(x for x in (manifest.description, safety_note(profile.language)) if x)
     total = len(manifest.sessions)
+    parts = max((s.part or 1 for s in manifest.sessions), default=1)
     for s in manifest.sessions:
         try:
             path = resolve_template(s.script, profile.language).resolve()
@@ -375,6 +377,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
             album=manifest.title, artist=artist, comment=comment, track=(s.number, total),
             cover=str(folder / plan.cover) if plan.cover else None, options=settings.options(),
             split_chapters=settings.split_chapters, label=label,
+            disc=(s.part or 1, parts) if any(x.part for x in manifest.sessions) else None,
         )
         plan.tasks.append(task.with_hash())
     return plan

@@ -134,3 +134,15 @@ def test_failed_session_exits_1(run, course_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert "2 built, 0 up to date, 1 failed" in r.output and "undefined variable 'nope'" in r.output
     assert [e[2] for e in read_m3u8(out / "playlist.m3u8")] == NAMES[:2]
+
+
+def test_parts_of_a_course_are_written_as_disc_numbers(run, course_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    toml = (course_dir / "course.toml").read_text(encoding="utf-8")
+    toml = toml.replace("day = 1\n", "day = 1\npart = 1\n").replace("day = 2\n", "day = 2\npart = 1\n")
+    toml = toml.replace("day = 3\n", "day = 3\npart = 2\n")
+    (course_dir / "course.toml").write_text(toml, encoding="utf-8")
+    out = tmp_path / "out"
+    r = pack(run, course_dir, out)
+    assert r.exit_code == 0, r.output
+    assert [str(ID3(out / n)["TPOS"]) for n in NAMES] == ["1/2", "1/2", "2/2"]
+    assert [str(ID3(out / n)["TRCK"]) for n in NAMES] == ["1/3", "2/3", "3/3"]
