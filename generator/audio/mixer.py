@@ -23,7 +23,7 @@ from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
 from . import beds as beds_mod
 from . import cues as cues_mod
 from .clips import SR, read_wav
-from .loudness import Limiter, LoudnessMeter, duck_envelope, gain_for_target
+from .loudness import Limiter, LoudnessMeter, duck_envelope
 
 BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
 
@@ -274,21 +274,12 @@ class SessionMix:
             yield start, self.render(start, min(step, self.total - start))
 
 
-def _measure(mix: SessionMix, gain_db: float) -> tuple[float, float, float, float]:
-    """One render pass: loudness and true peak of the raw mix, and of the mix after
-    ``gain_db`` and the limiter (limiting lowers integrated loudness a little)."""
-    raw, lim = LoudnessMeter(mix.s.sr, 2), LoudnessMeter(mix.s.sr, 2, true_peak=False)
-    g = np.float32(_db(gain_db))
-    limiter = Limiter(mix.s.ceiling_dbtp, mix.s.sr)
-    skip = limiter.latency
-    for _, b in mix.blocks():
-        raw.feed(b)
-        y = limiter.process(b * g)
-        cut = min(skip, len(y))
-        skip -= cut
-        lim.feed(y[cut:])
-    lim.feed(limiter.flush()[skip:])
-    return raw.integrated_lufs(), raw.true_peak_dbtp(), lim.integrated_lufs(), lim.true_peak_dbtp()
+def _measure(mix: SessionMix, gain_db: float) -> float:
+    """One render pass: the integrated loudness of the mix after ``gain_db`` and the limiter."""
+    meter = LoudnessMeter(mix.s.sr, 2, true_peak=False)
+    for y in _mastered(mix, gain_db, True):
+        meter.feed(y)
+    return meter.integrated_lufs()
 
 
 def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarray]:
@@ -345,35 +336,35 @@ def render_to(
 ) -> MixReport:
     """Measure (one pass), choose one gain, then render with it into ``sink``.
 
-    The measuring pass also runs the limiter at a provisional gain (from the
-    clips' loudness), so when the true peak needs the limiter the loudness it
-    takes is known and added back; only a bad guess costs a second pass.
+    The measuring pass renders the mix at a provisional gain (from the clips'
+    loudness) through the true-peak limiter, so the loudness the limiter takes
+    is already in the measurement; the final gain corrects the guess (only a
+    guess more than 1 dB off costs a second pass). The limiter always runs: it
+    is an exact delay wherever the signal stays under the ceiling.
     ``codec_round_trip`` (encode + decode an excerpt) lets the target account for
     the loudness the lossy codec removes, so the *decoded file* lands on target.
     """
     s = mix.s
     guess = s.target_lufs - (mix.speech_lufs - 1.0)  # provisional gain from the clips' loudness
     loss = codec_loss_db(mix, guess, codec_round_trip)
-    lufs, peak, lim_lufs, lim_peak = _measure(mix, guess)
-    if not math.isfinite(lufs):
-        gain_db, limit, out_lufs, out_peak = 0.0, False, lufs, peak
-    else:
-        gain_db, limit = gain_for_target(lufs, peak, s.target_lufs + loss, s.ceiling_dbtp)
-        out_lufs, out_peak = lufs + gain_db, peak + gain_db
-        if limit:
-            if abs(gain_db - guess) > 1.0:  # the guess was off: measure the limiter at the real gain
-                guess = gain_db
-                _, _, lim_lufs, lim_peak = _measure(mix, guess)
-            lost = lufs + guess - lim_lufs  # what the limiter takes at about this gain
-            gain_db += lost
-            out_lufs, out_peak = lim_lufs + (gain_db - guess), s.ceiling_dbtp
+    lufs = _measure(mix, guess)
+    gain_db = 0.0
+    if math.isfinite(lufs):
+        gain_db = guess + (s.target_lufs + loss - lufs)
+        if abs(gain_db - guess) > 1.0:  # the guess was off: the limiter works differently there
+            guess, lufs = gain_db, _measure(mix, gain_db)
+            gain_db = guess + (s.target_lufs + loss - lufs)
+    limit = True  # the limiter is an exact delay wherever the signal stays under the ceiling
+    out_lufs = lufs + (gain_db - guess) if math.isfinite(lufs) else lufs
+    out_peak = s.ceiling_dbtp
     done = 0
     for y in _mastered(mix, gain_db, limit):
         _write(sink, y, s.channels)
         done += len(y)
         if on_block:
             on_block(min(1.0, done / max(1, mix.total)))
-    return MixReport(gain_db, lufs, out_lufs - loss, out_peak, limit, 20 * math.log10(mix.speech_rms), mix.total)
+    raw_lufs = lufs - guess if math.isfinite(lufs) else lufs
+    return MixReport(gain_db, raw_lufs, out_lufs - loss, out_peak, limit, 20 * math.log10(mix.speech_rms), mix.total)
 
 
 def _write(sink: Sink, y: np.ndarray, channels: int) -> None:
