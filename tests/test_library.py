@@ -3,7 +3,6 @@ the listener profile changes what it should (skips, gentle, du/Sie, side, sleep,
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from functools import cache
@@ -47,13 +46,14 @@ _TEXTS: dict[tuple[object, ...], str] = {}
 
 
 def plan(name: str, p: Profile, minutes: float) -> Timeline:
-    """What ``plan_session(name, p, minutes, engine="fake")`` returns, rendering once per profile."""
-    key = (name, *_key(p))
+    """What ``plan_session(name, p, minutes, engine="fake")`` returns, rendering once per profile
+    and length (templates see ``minutes`` and may choose how many rounds to do)."""
+    key = (name, minutes, *_key(p))
     if key not in _PREPS:
-        prep = prepare(name, p, None, "fake")
+        prep = prepare(name, p, minutes, "fake")
         _PREPS[key] = (prep, {c: estimate_ms(c) for c in prep.requests})
     prep, durations = _PREPS[key]
-    return timed(dataclasses.replace(prep, target_ms=minutes * 60000.0), durations)
+    return timed(prep, durations)
 
 
 @cache
@@ -127,14 +127,15 @@ def test_script_fits_its_range(name: str, lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_guided_not_silent(name: str, lang: str) -> None:
-    tl = plan(name, prof(lang), front(name, lang)[1])
-    assert guided_ms(tl) >= tl.total_ms / 3, (name, lang, guided_ms(tl) / tl.total_ms)
-    if name not in ("breathing-478", "box-breathing", "resonance-breathing"):
-        # these are carried by paced breathing (voice prompts and tones), not by talk
-        assert tl.speech_ms >= tl.total_ms / 3, (name, lang, tl.speech_ms / tl.total_ms)
-    for length, before in silences(tl):
-        if length > 60000:
-            assert ANNOUNCED.search(before), (name, lang, length, before)
+    profiles = [prof(lang)] + ([prof(lang, address="du")] if lang == "de" else [])
+    for p in profiles:
+        tl = plan(name, p, front(name, lang)[1])
+        assert guided_ms(tl) >= tl.total_ms / 3, (name, lang, p.address, guided_ms(tl) / tl.total_ms)
+        # speech (talk and breathing prompts) for at least a third of the default length
+        assert tl.speech_ms >= tl.total_ms / 3, (name, lang, p.address, tl.speech_ms / tl.total_ms)
+        for length, before in silences(tl):
+            if length > 60000:
+                assert ANNOUNCED.search(before), (name, lang, length, before)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -244,6 +245,30 @@ def test_box_breathing_no_hold_variant() -> None:
     assert holds(prof(sets={"variant": "no-hold"})) == {0.0}
 
 
+@pytest.mark.parametrize("lang,address", [("en", "Sie"), ("de", "Sie"), ("de", "du")])
+def test_478_fits_two_minutes(lang: str, address: str) -> None:
+    """The shortest 4-7-8 session: a compact greeting and way back, the safety line, four cycles."""
+    p = prof(lang, address=address)
+    tl = plan("breathing-478", p, 2.0)
+    assert abs(tl.total_ms - 120000) <= 0.02 * 120000, tl.total_ms
+    blocks = [i for i in tl.items if isinstance(i, TBreath)]
+    assert sum(b.spec.cycles for b in blocks) == 4
+    assert all((b.spec.in_s, b.spec.hold_s, b.spec.out_s) == (4, 7, 8) for b in blocks)
+    said = " ".join(i.text for i in tl.items if isinstance(i, TSpeech))
+    if lang == "en":
+        assert "light-headed" in said and "Sit or lie down" in said
+    else:
+        assert "Schwindel" in said
+        assert ("legen Sie sich" if address == "Sie" else "leg dich") in said
+    assert TAKING_BACK.search(said)
+    assert max(length for length, _ in silences(tl)) <= 60000
+    if lang == "de":
+        sie, du = SIE_FORMS.search(said), DU_FORMS.search(said)
+        assert not (du if address == "Sie" else sie), said
+    longer = plan("breathing-478", p, 3.0)  # from 3 minutes on the full introduction
+    assert longer.speech_ms > tl.speech_ms
+
+
 def test_478_never_more_than_eight_cycles() -> None:
     for n in ("2", "4", "20"):
         p = prof(sets={"cycles": n})
@@ -274,7 +299,7 @@ def test_manifests(path: str) -> None:
     assert data["title"]
     sessions = data["session"]
     for s in sessions:
-        assert set(s) <= {"script", "minutes", "title", "day", "set"}
+        assert set(s) <= {"script", "minutes", "title", "day", "part", "set"}
         for lang in LANGS:
             assert s["script"] in builtin_names(lang)
     if "courses" in path:
