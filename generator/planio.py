@@ -47,7 +47,7 @@ def timeline_dict(tl: Timeline, title: str = "") -> dict[str, Any]:
 
 
 def clock(ms: float) -> str:
-    s = ms / 1000.0
+    s = round(ms / 1000.0, 1)
     m, sec = divmod(s, 60)
     return f"{int(m):d}:{sec:04.1f}"
 
