@@ -297,11 +297,12 @@ def build_session(
     mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent)
     title = options.title or prep.title
     with atomic_path(out) as tmp:
-        with Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps) as enc:
-            report = render_to(
-                mix, enc, (lambda f: progress("mix", f)) if progress else None,
-                mp3_round_trip(SR, options.bitrate_kbps, settings.channels),
-            )
+        report = render_to(
+            mix,
+            lambda: Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps),
+            (lambda f: progress("mix", f)) if progress else None,
+            mp3_round_trip(SR, options.bitrate_kbps, settings.channels),
+        )
         write_tags(tmp, _tags(prep, tl, title, options))
     return BuildResult(
         out, title, tl, report,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -54,6 +55,7 @@ class MixReport:
     limited: bool
     speech_rms_dbfs: float
     samples: int
+    passes: int = 1  # render passes (more when the first guess missed the target by more than 0.25 LU)
 
 
 class Sink(Protocol):
@@ -274,14 +276,6 @@ class SessionMix:
             yield start, self.render(start, min(step, self.total - start))
 
 
-def _measure(mix: SessionMix, gain_db: float) -> float:
-    """One render pass: the integrated loudness of the mix after ``gain_db`` and the limiter."""
-    meter = LoudnessMeter(mix.s.sr, 2, true_peak=False)
-    for y in _mastered(mix, gain_db, True):
-        meter.feed(y)
-    return meter.integrated_lufs()
-
-
 def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarray]:
     """The mix with one gain applied (and the limiter, latency removed), block by block."""
     g = np.float32(_db(gain_db))
@@ -328,43 +322,61 @@ def codec_loss_db(mix: SessionMix, gain_db: float, encode: Callable[[np.ndarray]
     return max(0.0, min(2.0, a - b))
 
 
+SPECULATIVE_TOLERANCE_LU = 0.25  # keep the speculative encode when it is this close to the target
+MAX_PASSES = 3  # a heavily limited mix may need a second correction
+GUESS_OFFSET_LU = 0.45  # measured: a session (at -16) needs about this much more gain than its speech loudness says
+
+
 def render_to(
     mix: SessionMix,
-    sink: Sink,
+    open_sink: Callable[[], AbstractContextManager[Sink]],
     on_block: Callable[[float], None] | None = None,
     codec_round_trip: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> MixReport:
-    """Measure (one pass), choose one gain, then render with it into ``sink``.
+    """Render the mix with one gain into a sink opened by ``open_sink`` (the MP3 encoder).
 
-    The measuring pass renders the mix at a provisional gain (from the clips'
-    loudness) through the true-peak limiter, so the loudness the limiter takes
-    is already in the measurement; the final gain corrects the guess (only a
-    guess more than 1 dB off costs a second pass). The limiter always runs: it
-    is an exact delay wherever the signal stays under the ceiling.
-    ``codec_round_trip`` (encode + decode an excerpt) lets the target account for
-    the loudness the lossy codec removes, so the *decoded file* lands on target.
+    The gain is first guessed from the clips' loudness, and the mix is encoded at
+    that gain while it is measured (through the true-peak limiter, which always
+    runs: it is an exact delay wherever the signal stays under the ceiling). When
+    the measured loudness is within 0.25 LU of the target that file is kept: one
+    pass. Otherwise the mix is rendered again into a fresh sink with the corrected
+    gain (at most three passes in all). ``codec_round_trip`` (encode + decode an excerpt) lets the target account
+    for the loudness the lossy codec removes, so the *decoded file* lands on target.
     """
     s = mix.s
-    guess = s.target_lufs - (mix.speech_lufs - 1.0)  # provisional gain from the clips' loudness
+    guess = s.target_lufs - mix.speech_lufs + GUESS_OFFSET_LU
     loss = codec_loss_db(mix, guess, codec_round_trip)
-    lufs = _measure(mix, guess)
-    gain_db = 0.0
-    if math.isfinite(lufs):
-        gain_db = guess + (s.target_lufs + loss - lufs)
-        if abs(gain_db - guess) > 1.0:  # the guess was off: the limiter works differently there
-            guess, lufs = gain_db, _measure(mix, gain_db)
-            gain_db = guess + (s.target_lufs + loss - lufs)
-    limit = True  # the limiter is an exact delay wherever the signal stays under the ceiling
-    out_lufs = lufs + (gain_db - guess) if math.isfinite(lufs) else lufs
-    out_peak = s.ceiling_dbtp
+    guess += loss
+    target = s.target_lufs + loss
+    lufs = _render_pass(mix, guess, open_sink, on_block)
+    gain_db, passes = guess, 1
+    while math.isfinite(lufs) and abs(target - lufs) > SPECULATIVE_TOLERANCE_LU and passes < MAX_PASSES:
+        gain_db, passes = gain_db + (target - lufs), passes + 1
+        lufs = _render_pass(mix, gain_db, open_sink, on_block)  # progress starts over
+    if not math.isfinite(lufs):
+        lufs = target  # silence: nothing to correct
+    raw_lufs = lufs - gain_db
+    return MixReport(gain_db, raw_lufs, lufs - loss, s.ceiling_dbtp, True, 20 * math.log10(mix.speech_rms),
+                     mix.total, passes)
+
+
+def _render_pass(
+    mix: SessionMix,
+    gain_db: float,
+    open_sink: Callable[[], AbstractContextManager[Sink]],
+    on_block: Callable[[float], None] | None,
+) -> float:
+    """Render at ``gain_db`` through the limiter into a new sink; returns the loudness written."""
+    meter = LoudnessMeter(mix.s.sr, 2, true_peak=False)
     done = 0
-    for y in _mastered(mix, gain_db, limit):
-        _write(sink, y, s.channels)
-        done += len(y)
-        if on_block:
-            on_block(min(1.0, done / max(1, mix.total)))
-    raw_lufs = lufs - guess if math.isfinite(lufs) else lufs
-    return MixReport(gain_db, raw_lufs, out_lufs - loss, out_peak, limit, 20 * math.log10(mix.speech_rms), mix.total)
+    with open_sink() as sink:
+        for y in _mastered(mix, gain_db, True):
+            meter.feed(y)
+            _write(sink, y, mix.s.channels)
+            done += len(y)
+            if on_block:
+                on_block(min(1.0, done / max(1, mix.total)))
+    return meter.integrated_lufs()
 
 
 def _write(sink: Sink, y: np.ndarray, channels: int) -> None:
