@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 
 from .errors import ManifestError, ProfileError, did_you_mean
 from .paths import display
-from .profile import PROFILE_KEYS, Profile, coerce_field
+from .profile import PROFILE_KEYS, Profile, coerce_field, read_toml
 from .render import TEMPLATE_SUFFIXES, builtin_names
 
 TOP_KEYS = ("title", "description", "author", "cover", "session")
@@ -172,19 +171,8 @@ def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:
 
 def load_manifest(path: str | Path) -> Manifest:
     """Read and validate a pack or course manifest (TOML)."""
-    p = Path(path)
-    src = display(p)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise ManifestError(f"cannot read manifest: {e.strerror or e}", src) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ManifestError("not valid UTF-8; save the manifest as UTF-8", src) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ManifestError(f"not valid TOML: {e}", src) from None
-    return manifest_from_mapping(data, p)
+    data, _ = read_toml(path, ManifestError, "manifest")
+    return manifest_from_mapping(data, Path(path))
 
 
 def session_profile(base: Profile, session: SessionSpec) -> Profile:

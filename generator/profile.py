@@ -207,20 +207,25 @@ def profile_from_mapping(data: Mapping[str, Any], source: str = "profile", base:
     return p
 
 
-def load_profile(path: str | Path) -> Profile:
-    """Read a TOML profile file."""
+def read_toml(path: str | Path, error: type[ProfileError], what: str) -> tuple[dict[str, Any], str]:
+    """Read a UTF-8 TOML file (a BOM is allowed); errors name the file and say what to do."""
     p = Path(path)
     src = display(p)
     try:
         raw = p.read_bytes()
     except OSError as e:
-        raise ProfileError(f"cannot read profile: {e.strerror or e}", src) from None
+        raise error(f"cannot read {what}: {e.strerror or e}", src) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8-sig")), src
     except UnicodeDecodeError:
-        raise ProfileError("not valid UTF-8; save the profile as UTF-8", src) from None
+        raise error(f"not valid UTF-8; save the {what} as UTF-8", src) from None
     except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"not valid TOML: {e}", src) from None
+        raise error(f"not valid TOML: {e}", src) from None
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read a TOML profile file."""
+    data, src = read_toml(path, ProfileError, "profile")
     return profile_from_mapping(data, src)
 
 
