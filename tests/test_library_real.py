@@ -16,9 +16,24 @@ pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 TEMPLATES = library_templates()
 
+# Scripts that still speak for less than a third of their default length with the real
+# engine (share measured when this test was added); remove an entry once its text is fixed.
+# strict: a listed script that passes makes the test fail, so the list cannot go stale.
+TOO_QUIET = {"en/autogenic", "en/body-scan", "en/beach-walk", "en/belly-breathing", "en/pmr-recall",
+             "de/beach-walk"}
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=[f"{p.parent.name}/{p.stem}" for p in TEMPLATES])
+
+def _param(p: Path) -> object:
+    key = f"{p.parent.name}/{p.stem}"
+    marks = [pytest.mark.xfail(reason="speaks for less than a third of the time", strict=True)] \
+        if key in TOO_QUIET else []
+    return pytest.param(p, id=key, marks=marks)
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in TEMPLATES])
 def test_script_fits_its_default_length_with_real_speech(path: Path) -> None:
+    """Fits its default length, and is guided rather than mostly silence: speech for at
+    least a third of the time (one plan call serves both checks)."""
     front = parse_front_matter(path.read_text(encoding="utf-8"), path.name)
     assert front.minutes is not None
     profile = Profile(name="Alex", language=path.parent.name)
@@ -26,3 +41,5 @@ def test_script_fits_its_default_length_with_real_speech(path: Path) -> None:
     target = front.minutes * 60000
     assert abs(tl.total_ms - target) <= 0.02 * target, (tl.total_ms, target)
     assert tl.speech and all(s.dur_ms > 0 for s in tl.speech)
+    share = sum(s.dur_ms for s in tl.speech) / tl.total_ms
+    assert share >= 1 / 3, f"speech share {share:.3f} < 1/3"
