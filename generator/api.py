@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
 from .errors import RelaxgenError, ScriptError
 from .export import TagInfo, write_tags
 from .fsutil import atomic_path
+from .library import template_globals
 from .markers import parse_script
 from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
@@ -29,6 +29,7 @@ from .render import (
     render_template,
     resolve_template,
 )
+from .textnorm import normalize
 from .timeline import (
     PlanSettings,
     _Step,
@@ -36,32 +37,17 @@ from .timeline import (
     estimate_ms,
     fit_factor,
     layout,
-    length_range,
     resolve,
 )
 from .tts.base import resolve_voice_id
 from .tts.cache import ClipCache
 from .tts.synth import Synthesizer
-from .voices import load_voices, platform_key
-
-
-def _optional(module: str, attr: str) -> Any:
-    try:
-        return getattr(importlib.import_module(f"generator.{module}"), attr)
-    except (ImportError, AttributeError):
-        return None
-
-
-def normalize_text(text: str, language: str) -> str:
-    fn = _optional("textnorm", "normalize")
-    return fn(text, language) if fn else text
+from .voices import load_voices, pick_voice, platform_key
 
 
 def template_variables(profile: Profile) -> dict[str, Any]:
     variables: dict[str, Any] = as_data(profile.template_vars())
-    glob = _optional("library", "template_globals")
-    if glob:
-        variables.update(glob(profile))
+    variables.update(template_globals(profile))
     return variables
 
 
@@ -126,11 +112,7 @@ def prepare(
     voices = load_voices(voice_dirs)
     if engine is not None:
         voices = {k: replace(v, engine=engine) for k, v in voices.items()}
-    if profile.voice_name not in voices:
-        from .timeline import check_voices
-
-        check_voices(voices, profile.voice_name)
-    voice = voices[profile.voice_name]
+    voice = pick_voice(voices, profile.voice_name)
     ids: dict[str, str] = {}
     syn = synth or Synthesizer(ClipCache(default_cache_dir()))
 
@@ -142,7 +124,7 @@ def prepare(
                 ids[v.name] = resolve_voice_id(v, syn.engine(v.engine), platform_key())
         return ids[v.name]
 
-    steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize_text)
+    steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize)
     return Prepared(
         path, rendered, segments, voice, steps, clip_requests(steps),
         None if target is None else target * 60000.0, profile,
@@ -196,10 +178,6 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
     ps = plan_settings(prep.profile)
     factor = fit_factor(prep.steps, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
     return layout(prep.steps, speech_ms, cue_ms, factor, ps)
-
-
-def reachable_ms(prep: Prepared, durations: Mapping[ClipRequest, float]) -> tuple[float, float]:
-    return length_range(prep.steps, lambda c: durations[c], _cue_ms(prep.path.parent), plan_settings(prep.profile))
 
 
 def plan(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import ScriptError, VoiceError, closest
+from .errors import ScriptError, closest
 from .model import (
     Bed,
     Breathe,
@@ -261,10 +261,3 @@ def estimate_ms(clip: ClipRequest) -> float:
     """Words-per-minute estimate of a clip's length (``plan --estimate``, the fake engine)."""
     words = max(1, len(clip.text.split()))
     return round(max(400.0, words * 60000.0 / clip.rate_wpm), 1)
-
-
-def check_voices(voices: Mapping[str, VoiceProfile], name: str) -> VoiceProfile:
-    if name not in voices:
-        near = closest(name, voices, 5) or sorted(voices)
-        raise VoiceError(f"unknown voice '{name}'. Closest voice profiles: {', '.join(near)}")
-    return voices[name]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,11 @@ def load_voices(extra_dirs: list[Path] | None = None) -> dict[str, VoiceProfile]
 
 
 def get_voice(name: str, extra_dirs: list[Path] | None = None) -> VoiceProfile:
-    voices = load_voices(extra_dirs)
+    return pick_voice(load_voices(extra_dirs), name)
+
+
+def pick_voice(voices: Mapping[str, VoiceProfile], name: str) -> VoiceProfile:
+    """``voices[name]``, or a VoiceError listing the closest profiles."""
     if name in voices:
         return voices[name]
     near = closest(name, voices, 5) or sorted(voices)
