@@ -17,10 +17,10 @@ pytestmark = [pytest.mark.engine, pytest.mark.slow]
 TEMPLATES = library_templates()
 
 # Scripts that still speak for less than a third of their default length with the real
-# engine (measured when this test was added); remove an entry once its text is fixed. Only
+# engine (none at the moment); remove an entry once its text is fixed. Only
 # the speech-share check is excused for them (the fit is always checked), and a listed
 # script that reaches a third fails the test, so the list cannot go stale.
-TOO_QUIET = {"en/beach-walk", "de/beach-walk"}
+TOO_QUIET: set[str] = set()
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=[f"{p.parent.name}/{p.stem}" for p in TEMPLATES])
