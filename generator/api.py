@@ -264,6 +264,8 @@ def build_session(
     prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
     before = (syn.stats.synthesized, syn.stats.cached)
     clips = syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None)
+    if synth is None:
+        syn.close()  # our own speech workers are not needed while mixing: free their memory
     tl = timed(prep, {c: clips[c].dur_ms for c in prep.requests})
     settings = MixSettings(
         channels=1 if options.mono else 2,

@@ -6,9 +6,9 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ..errors import AudioError, SynthesisError
+from .sigproc import resample_poly
 
 SR = 44100
 TRIM_DBFS = -45.0  # below this a clip's edges count as silence

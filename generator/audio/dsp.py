@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import IO, cast
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import firwin
 
 from ..errors import AudioError
 from ..paths import display
+from .sigproc import firwin, sliding_max
 
 SR = 44100
 
@@ -88,8 +87,7 @@ def interval_peaks(cat: np.ndarray, lo: int, hi: int, floor: float) -> np.ndarra
     for ch in range(1, cat.shape[1]):
         np.maximum(mag, np.abs(cat[:, ch]), out=mag)
     out = mag[lo:hi].astype(np.float64)
-    # the window [c-5, c+6] of a size-12 filter is centred at c+1
-    near = maximum_filter1d(mag, size=12)[lo + 1 : hi + 1]
+    near = sliding_max(mag, 12)[lo - 5 : hi - 5]  # max over [c-5, c+6]
     cand = np.flatnonzero(near * _TP_GAIN > floor)
     for i in range(0, len(cand), 1 << 15):
         cc = cand[i : i + (1 << 15)] + lo

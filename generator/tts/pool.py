@@ -9,18 +9,18 @@ a fresh worker; after that the build stops with an error naming the text.
 Workers are started with ``forkserver`` (Linux) or ``spawn``, never a plain
 fork: espeak-ng and the OS speech APIs are not fork-safe once initialised.
 A worker's stdout and stderr go to the null device, so the drivers' chatter
-never reaches the command line. Workers do the whole clip (engine, check,
-resample, trim, atomic cache write): the same code as the in-process path,
-so results are identical either way.
+never reaches the command line. Workers only run the engine
+(:mod:`generator.tts.worker`, no numpy: a light process); this process checks,
+resamples and trims each raw clip and stores it in the cache while the workers
+speak the next ones - the same code as the in-process path, so results are
+identical either way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import os
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -36,8 +36,9 @@ from typing import Any
 from ..audio.clips import process_engine_output
 from ..errors import RelaxgenError, SynthesisError, VoiceError
 from ..model import ClipRequest
-from .base import Engine, engine_from_spec
+from .base import Engine
 from .cache import ClipCache
+from .worker import worker_main
 
 DEFAULT_TIMEOUT_S = 60.0  # per clip, plus PER_CHAR_S for each character of text
 PER_CHAR_S = 0.1
@@ -68,55 +69,11 @@ def render_clip(engine: Engine, req: ClipRequest, key: str, cache: ClipCache, tm
     return cache.put(key, samples)
 
 
-def _quiet_fds() -> None:
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        with contextlib.suppress(OSError):
-            os.dup2(null, fd)
-    os.close(null)
-
-
-def _worker_main(conn: Connection, spec: str, cache_root: str) -> None:
-    """A worker: build the engine, say ready, then speak clips until told to stop."""
-    with contextlib.suppress(ValueError, OSError, AttributeError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
-    _quiet_fds()
-    tmpdir = Path(tempfile.mkdtemp(prefix="relaxgen-tts-"))
-    try:
-        try:
-            engine = engine_from_spec(spec)
-        except Exception as e:  # reported as an error for the first clip
-            conn.send(("fatal", -1, type(e).__name__, str(e)))
-            return
-        conn.send(("ready", -1, "", ""))
-        cache = ClipCache(cache_root)
-        while True:
-            try:
-                msg = conn.recv()
-            except (EOFError, OSError):
-                break
-            if msg is None:
-                break
-            task_id, req, key = msg
-            try:
-                path, frames = render_clip(engine, req, key, cache, tmpdir / f"clip{task_id}.wav")
-                reply: tuple[Any, ...] = ("ok", task_id, str(path), frames)
-            except SynthesisError as e:
-                reply = ("retry", task_id, type(e).__name__, str(e))
-            except RelaxgenError as e:
-                reply = ("fatal", task_id, type(e).__name__, str(e))
-            except Exception as e:  # an engine library's own exception: worth one more try
-                reply = ("retry", task_id, type(e).__name__, f"{type(e).__name__}: {e}")
-            conn.send(reply)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-
 def _context() -> Any:
     if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        # The fork server imports relaxgen (numpy, scipy: seconds) once; workers fork from it.
-        ctx.set_forkserver_preload([__name__])
+        # The fork server imports the (numpy-free) worker module once; workers fork from it.
+        ctx.set_forkserver_preload([worker_main.__module__])
         return ctx
     return mp.get_context("spawn")
 
@@ -154,10 +111,10 @@ def _without_main() -> Iterator[None]:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, spec: str, cache_root: str) -> None:
+    def __init__(self, ctx: Any, spec: str) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.proc = ctx.Process(target=_worker_main, args=(child, spec, cache_root), daemon=True,
+        self.proc = ctx.Process(target=worker_main, args=(child, spec), daemon=True,
                                 name="relaxgen-tts")
         with _without_main():
             self.proc.start()
@@ -188,20 +145,22 @@ class _Worker:
 
 
 OnDone = Callable[[Task, Path, int], None]
+PostFn = Callable[[Task, Path], tuple[Path, int]]  # raw engine WAV -> (cached clip, frames)
 
 
 class WorkerPool:
     """Up to ``jobs`` workers for one engine; :meth:`run` speaks a batch of tasks."""
 
-    def __init__(self, engine_name: str, spec: str, cache_root: Path, jobs: int,
+    def __init__(self, engine_name: str, spec: str, post: PostFn, jobs: int,
                  timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.engine_name = engine_name
         self.spec = spec
-        self.cache_root = str(cache_root)
+        self.post = post
         self.jobs = max(1, jobs)
         self.timeout_s = timeout_s
         self._ctx = _context()
         self._idle: list[_Worker] = []
+        self._tmp: Path | None = None  # where workers write raw clips
         self.started = 0  # workers started so far (tests read it)
 
     def _take_idle(self) -> _Worker:
@@ -211,14 +170,24 @@ class WorkerPool:
                 return w
             w.kill()
         self.started += 1
-        return _Worker(self._ctx, self.spec, self.cache_root)
+        return _Worker(self._ctx, self.spec)
+
+    def _raw_path(self, task: Task) -> Path:
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="relaxgen-tts-"))
+        return self._tmp / f"clip{task.id}.wav"
 
     def run(self, tasks: Sequence[Task], on_done: OnDone) -> None:
-        """Speak every task; raise SynthesisError/VoiceError when one fails twice or fatally."""
+        """Speak every task; raise SynthesisError/VoiceError when one fails twice or fatally.
+
+        Raw clips are post-processed here (``post``) right after the next tasks went out,
+        so this process works while the workers speak.
+        """
         pending: deque[tuple[Task, int]] = deque((t, 1) for t in tasks)
         busy: list[_Worker] = []
+        spoken: list[tuple[Task, int, Path]] = []
         try:
-            while pending or busy:
+            while pending or busy or spoken:
                 while pending and len(busy) < self.jobs:
                     task, attempt = pending.popleft()
                     w = self._take_idle()
@@ -226,10 +195,25 @@ class WorkerPool:
                     if w.ready:
                         w.deadline = time.monotonic() + clip_timeout(self.timeout_s, task.req.text)
                     try:
-                        w.conn.send((task.id, task.req, task.key))
+                        w.conn.send((task.id, task.req, str(self._raw_path(task))))
                     except OSError:
                         pass  # a dead worker: noticed below through its sentinel
                     busy.append(w)
+                if spoken:
+                    task, attempt, raw = spoken.pop(0)
+                    try:
+                        path, frames = self.post(task, raw)
+                    except SynthesisError as e:
+                        if attempt >= ATTEMPTS:
+                            raise SynthesisError(f"{e} (tried {ATTEMPTS} times)") from None
+                        pending.appendleft((task, attempt + 1))
+                    else:
+                        on_done(task, path, frames)
+                    finally:
+                        raw.unlink(missing_ok=True)
+                    continue
+                if not busy:
+                    continue
                 now = time.monotonic()
                 limit = max(0.0, min(w.deadline for w in busy) - now)
                 handles: list[Any] = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
@@ -248,7 +232,7 @@ class WorkerPool:
                             w.stop()
                         else:
                             self._idle.append(w)
-                        on_done(task, Path(outcome[1]), int(outcome[2]))
+                        spoken.append((task, attempt, Path(outcome[1])))
                         continue
                     kind, detail = outcome
                     if kind == "fatal":
@@ -324,6 +308,9 @@ class WorkerPool:
         idle, self._idle = self._idle, []
         for w in idle:
             w.stop()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
 
 def _fatal(detail: tuple[str, str]) -> RelaxgenError:

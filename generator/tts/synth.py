@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from ..audio.clips import SR
+from ..audio.clips import SR, process_engine_output
 from ..errors import SynthesisError
 from ..model import ClipRequest
 from .base import Engine, engine_from_spec, model_identity
@@ -177,9 +177,13 @@ class Synthesizer:
 
     def _pool(self, engine: str) -> WorkerPool:
         if engine not in self._pools:
-            self._pools[engine] = WorkerPool(engine, self._specs.get(engine, engine), self.cache.root,
+            self._pools[engine] = WorkerPool(engine, self._specs.get(engine, engine), self._store_raw,
                                              self.jobs, self.timeout)
         return self._pools[engine]
+
+    def _store_raw(self, task: Task, raw: Path) -> tuple[Path, int]:
+        """A worker's raw engine output -> checked, 44.1 kHz, trimmed clip in the cache."""
+        return self.cache.put(task.key, process_engine_output(raw, task.req.text))
 
     # -- lifetime
 
