@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import scipy.fft as sfft
 
 from ..errors import AudioError, did_you_mean
 from ..paths import display
@@ -59,27 +58,38 @@ class LoopBed:
     def render(self, start: int, n: int) -> np.ndarray:
         if start < 0 or n < 0:
             raise ValueError(f"render(start={start}, n={n}): both must be >= 0")
-        out = np.zeros((n, 2), dtype=np.float32)
-        t = np.arange(start, start + n, dtype=np.int64) if any(self._envs) else None
-        gains: dict[int, np.ndarray] = {}  # loops sharing an envelope evaluate it once
+        # loops sharing an envelope are summed first, then shaped once
+        groups: dict[int, tuple[Callable[[np.ndarray], np.ndarray] | None, np.ndarray]] = {}
         for loop, env in zip(self._loops, self._envs, strict=True):
-            seg = _wrapped(loop, start, n)
-            if env is not None and t is not None:
-                if id(env) not in gains:
-                    gains[id(env)] = env(t).astype(np.float32)[:, None]
-                seg *= gains[id(env)]
-            out += seg
+            k = id(env)
+            if k in groups:
+                _wrapped(loop, start, n, add_to=groups[k][1])
+            else:
+                groups[k] = (env, _wrapped(loop, start, n))
+        out: np.ndarray | None = None
+        for env, acc in groups.values():
+            if env is not None:
+                acc *= env(np.arange(start, start + n, dtype=np.int64)).astype(np.float32)[:, None]
+            if out is None:
+                out = acc
+            else:
+                out += acc
+        assert out is not None
         return out
 
 
-def _wrapped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
-    """loop[(start + i) % len(loop)] for i in range(n), by contiguous copies."""
+def _wrapped(loop: np.ndarray, start: int, n: int, add_to: np.ndarray | None = None) -> np.ndarray:
+    """loop[(start + i) % len(loop)] for i in range(n), by contiguous copies (or added to
+    ``add_to`` in place)."""
     size = len(loop)
-    out = np.empty((n,) + loop.shape[1:], dtype=loop.dtype)
+    out = np.empty((n,) + loop.shape[1:], dtype=loop.dtype) if add_to is None else add_to
     pos, done = start % size, 0
     while done < n:
         take = min(n - done, size - pos)
-        out[done : done + take] = loop[pos : pos + take]
+        if add_to is None:
+            out[done : done + take] = loop[pos : pos + take]
+        else:
+            out[done : done + take] += loop[pos : pos + take]
         done += take
         pos = 0
     return out
@@ -107,6 +117,8 @@ def _shaped_noise(
 ) -> np.ndarray:
     """Circular (seamless) stereo noise of length ``n`` with the given magnitude spectrum,
     partly correlated between channels, unit RMS per channel (float32)."""
+    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
+
     w = rng.standard_normal((n, 2), dtype=np.float32)
     w *= np.float32(math.sqrt(1.0 - corr))
     w += np.float32(math.sqrt(corr)) * rng.standard_normal(n, dtype=np.float32)[:, None]
@@ -121,6 +133,8 @@ def _shaped_noise(
 
 def _loop_len(sr: int, s: float) -> int:
     """About ``s`` seconds, rounded up to a length the FFT handles fast."""
+    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
+
     return int(sfft.next_fast_len(int(round(s * sr)), real=True))
 
 
@@ -143,6 +157,8 @@ def _droplets(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     """A seamless ~24 s loop of soft droplets: dense random impulses circularly convolved
     with short, gently started, decaying resonances (three pitches), then softly
     saturated so no single drop stands out (an element-wise curve keeps it seamless)."""
+    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
+
     n = _loop_len(sr, 23.9)
     t = np.arange(int(0.03 * sr)) / sr
     imp = np.zeros((3, 2, n), dtype=np.float32)
@@ -175,6 +191,8 @@ def _drone(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     (slow beating, never a full cancellation) with a slow swell.  Every frequency is a
     whole number of cycles per loop, so the loop is seamless by construction; it is built
     as a sparse spectrum and one inverse FFT."""
+    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
+
     secs = 60
     n = secs * sr
     spec = np.zeros((2, n // 2 + 1), dtype=np.complex64)
@@ -206,11 +224,13 @@ class _Swell:
     FLOOR = 0.3
     GRID = 32
 
-    def __init__(self, seed: int, sr: int, power: int = 1) -> None:
+    def __init__(self, seed: int, sr: int, power: int = 1, base: _Swell | None = None) -> None:
         self.seed = seed
         self.sr = sr
         self.set_len = 66 * sr
         self.power = int(power)
+        self._base = base  # a swell with the same seed: its grid values are reused
+        self._memo: tuple[int, int, np.ndarray] | None = None
         probe = np.concatenate([self._set(s, np.arange(0, self.set_len, 50)) for s in range(12)])
         self.norm = 1.0 / math.sqrt(float(np.mean(probe ** (2 * power))))
 
@@ -242,12 +262,23 @@ class _Swell:
         return self.FLOOR + (1.0 - self.FLOOR) * amps[w] * shape
 
     def _exact(self, t: np.ndarray) -> np.ndarray:
+        """The curve at sorted samples ``t``."""
         out = np.empty(len(t))
         sets = t // self.set_len
-        for s in np.unique(sets):
-            m = sets == s
-            out[m] = self._set(int(s), (t[m] - s * self.set_len).astype(np.float64))
+        for s in range(int(sets[0]), int(sets[-1]) + 1) if len(t) else ():
+            lo, hi = np.searchsorted(sets, [s, s + 1])
+            out[lo:hi] = self._set(s, (t[lo:hi] - s * self.set_len).astype(np.float64))
         return out
+
+    def _grid(self, g0: int, count: int) -> np.ndarray:
+        """The curve on ``count`` grid points from ``g0`` (kept for the next caller: the
+        crest envelope asks for the same points right after the swell)."""
+        if self._base is not None:
+            return self._base._grid(g0, count)
+        if self._memo is None or self._memo[:2] != (g0, count):
+            grid = g0 + self.GRID * np.arange(count, dtype=np.int64)
+            self._memo = (g0, count, self._exact(grid))
+        return self._memo[2]
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         """Gain at absolute samples ``t`` (consecutive): exact on a 32-sample grid of
@@ -255,11 +286,13 @@ class _Swell:
         if len(t) == 0:
             return np.zeros(0)
         g0 = int(t[0]) // self.GRID * self.GRID
-        grid = np.arange(g0, int(t[-1]) + 2 * self.GRID, self.GRID, dtype=np.int64)
-        env = self._exact(grid)
-        if self.power != 1:
-            env = env**self.power
-        return np.interp(t.astype(np.float64), grid.astype(np.float64), env * self.norm)
+        env = self._grid(g0, (int(t[-1]) - g0) // self.GRID + 2)
+        env = env**self.power * self.norm if self.power != 1 else env * self.norm
+        # linear between grid points, cell by cell (what np.interp does, without its search)
+        frac = np.arange(self.GRID, dtype=np.float64) / self.GRID
+        cells = (env[:-1, None] + np.diff(env)[:, None] * frac[None, :]).ravel()
+        lo = int(t[0]) - g0
+        return cells[lo : lo + len(t)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -335,7 +368,7 @@ def builtin_bed(name: str, sr: int = SR, seed: int = 0) -> LoopBed:
     loops = _stored_loops(name, sr, seed)
     if name == "ocean":
         swell = _Swell(seed, sr)
-        crest = _Swell(seed, sr, power=3)
+        crest = _Swell(seed, sr, power=3, base=swell)
         return LoopBed(loops, [swell, swell, crest])
     return LoopBed(loops)
 

@@ -24,7 +24,7 @@ from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
 from . import beds as beds_mod
 from . import cues as cues_mod
 from .clips import SR, read_wav
-from .loudness import Limiter, LoudnessMeter, duck_envelope
+from .loudness import Ducker, Limiter, LoudnessMeter
 
 BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
 
@@ -102,6 +102,7 @@ class SessionMix:
         self._longest = max((e - s for s, e in self.intervals), default=0)
         self.cues = self._place_cues(timeline.items)
         self.beds = self._bed_spans(timeline)
+        self._ducker = Ducker(self.intervals, depth_db=settings.duck_db, sr=self.sr)
 
     def _smp(self, ms: float) -> int:
         return int(round(ms * self.sr / 1000))
@@ -123,9 +124,8 @@ class SessionMix:
 
     def _speech_level(self, clips: Mapping[ClipRequest, Path], tl: Timeline) -> tuple[float, float]:
         """RMS of the speech (for the bed level) and its K-weighted loudness (LUFS, as stereo)."""
-        from scipy.signal import sosfilt
-
         from .loudness import k_weighting_sos
+        from .sigproc import sosfilt
 
         sos = k_weighting_sos(self.sr)
         energy = k_energy = 0.0
@@ -133,7 +133,7 @@ class SessionMix:
         for p in {clips[i.clip] for i in tl.speech}:
             a, _ = read_wav(p)
             energy += float(np.sum(np.square(a, dtype=np.float64)))
-            k_energy += float(np.sum(np.square(sosfilt(sos, a))))
+            k_energy += float(np.sum(np.square(sosfilt(sos, a)[0])))
             count += a.size
         if count == 0:
             return _db(-20.0), -20.0
@@ -240,33 +240,34 @@ class SessionMix:
         if not self.beds:
             return
         n = end - start
-        duck = duck_envelope(self.intervals, start, n, depth_db=self.s.duck_db, sr=self.sr)
-        idx = np.arange(start, end)
+        duck = self._ducker.envelope(start, n)
         for b in self.beds:
             if b.end <= start or b.start >= end:
                 continue
             lo, hi = max(start, b.start), min(end, b.end)
-            seg = b.source.render(lo - b.start, hi - lo).astype(np.float32)
-            g = np.full(hi - lo, b.gain, dtype=np.float32)
-            pos = idx[lo - start : hi - start]
-            if b.fade_in > 0:
-                x = np.clip((pos - b.start) / b.fade_in, 0.0, 1.0)
-                g *= np.sin(0.5 * np.pi * x).astype(np.float32)
-            if b.fade_out > 0:
-                x = np.clip((b.end - pos) / b.fade_out, 0.0, 1.0)
-                g *= np.sin(0.5 * np.pi * x).astype(np.float32)
-            g *= duck[lo - start : hi - start]
-            out[lo - start : hi - start] += seg * g[:, None]
+            seg = np.asarray(b.source.render(lo - b.start, hi - lo), dtype=np.float32)
+            g = duck[lo - start : hi - start] * np.float32(b.gain)
+            if b.fade_in > 0 and lo < b.start + b.fade_in:  # only blocks inside a fade pay for it
+                pos = np.arange(lo, hi)
+                g *= np.sin(0.5 * np.pi * np.clip((pos - b.start) / b.fade_in, 0.0, 1.0)).astype(np.float32)
+            if b.fade_out > 0 and hi > b.end - b.fade_out:
+                pos = np.arange(lo, hi)
+                g *= np.sin(0.5 * np.pi * np.clip((b.end - pos) / b.fade_out, 0.0, 1.0)).astype(np.float32)
+            seg *= g[:, None]
+            out[lo - start : hi - start] += seg
 
     def _apply_fades(self, out: np.ndarray, start: int) -> None:
         n = len(out)
         fi = self._smp(self.s.fade_in_ms)
         fo = self._smp(self.s.fade_out_ms)
+        fade_in, fade_out = fi > 0 and start < fi, fo > 0 and start + n > self.total - fo
+        if not (fade_in or fade_out):
+            return  # most blocks: nothing to do
         pos = np.arange(start, start + n)
         g = np.ones(n, dtype=np.float32)
-        if fi > 0 and start < fi:
+        if fade_in:
             g *= np.sin(0.5 * np.pi * np.clip(pos / fi, 0.0, 1.0)).astype(np.float32)
-        if fo > 0 and start + n > self.total - fo:
+        if fade_out:
             g *= np.sin(0.5 * np.pi * np.clip((self.total - pos) / fo, 0.0, 1.0)).astype(np.float32)
         out *= g[:, None]
 
