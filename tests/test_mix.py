@@ -45,6 +45,17 @@ def test_loudness_and_true_peak_on_target(run, tmp_path: Path) -> None:  # type:
     assert np.abs(a).max() < 1.0
 
 
+def test_mono_file_is_on_target_measured_as_mono(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A mono MP3 is measured on its one channel (BS.1770), not as the stereo mix it came from."""
+    out, _ = build(run, tmp_path, SESSION, "--mono")
+    import mutagen.mp3
+
+    assert mutagen.mp3.MP3(out).info.channels == 1
+    a = load(out, 1)
+    assert pyloudnorm.Meter(SR).integrated_loudness(a.astype(np.float64)) == pytest.approx(-16.0, abs=0.5)
+    assert np.abs(a).max() < 1.0
+
+
 def test_other_loudness_target(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out, _ = build(run, tmp_path, SESSION, "--lufs", "-23")
     a = load(out, 2)
