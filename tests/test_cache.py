@@ -60,6 +60,17 @@ def test_info_and_clear(tmp_path: Path) -> None:
     assert c.clear() == 2 and c.info().entries == 0
 
 
+def test_clear_removes_stored_bed_loops(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "cache"
+    (d / "beds").mkdir(parents=True)
+    (d / "beds" / "ocean-44100-0-v1.npz").write_bytes(b"x" * 2048)
+    assert ClipCache(d).info().bed_bytes == 2048
+    assert "bed loops 2.0 KB" in run("cache", "info", "--cache-dir", str(d)).output
+    res = run("cache", "clear", "--cache-dir", str(d))
+    assert res.exit_code == 0 and "2.0 KB of bed loops" in res.output
+    assert not (d / "beds").exists() and ClipCache(d).info().bed_bytes == 0
+
+
 def test_cache_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     d = tmp_path / "cache"
     Synthesizer(ClipCache(d)).synthesize_all([BASE])

@@ -46,23 +46,28 @@ def info(cache_dir: Path | None, as_json: bool) -> None:
     """
     i = ClipCache(cache_dir or default_cache_dir()).info()
     if as_json:
-        click.echo(json.dumps({"path": str(i.path), "entries": i.entries, "bytes": i.bytes}))
+        click.echo(json.dumps({"path": str(i.path), "entries": i.entries, "bytes": i.bytes,
+                               "bed_bytes": i.bed_bytes}))
     else:
-        click.echo(f"{display(i.path)}: {i.entries} clips, {_human(i.bytes)}")
+        beds = f"; built-in bed loops {_human(i.bed_bytes)}" if i.bed_bytes else ""
+        click.echo(f"{display(i.path)}: {i.entries} clips, {_human(i.bytes)}{beds}")
 
 
 @cache.command()
 @cache_option
 def clear(cache_dir: Path | None) -> None:
-    """Delete every cached clip (the next build speaks everything again).
+    """Delete every cached clip and the stored built-in bed loops (the next build
+    speaks everything again and regenerates its bed).
 
     Example:
 
         relaxgen cache clear --cache-dir /tmp/relaxgen-cache
     """
     c = ClipCache(cache_dir or default_cache_dir())
+    beds = c.info().bed_bytes
     n = c.clear()
-    click.echo(f"Removed {n} clips from {display(c.root)}")
+    extra = f" and {_human(beds)} of bed loops" if beds else ""
+    click.echo(f"Removed {n} clips{extra} from {display(c.root)}")
 
 
 def register(cli: click.Group) -> None:

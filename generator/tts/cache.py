@@ -27,6 +27,7 @@ class CacheInfo:
     path: Path
     entries: int
     bytes: int
+    bed_bytes: int = 0  # built-in bed loops stored beside the clips (beds/)
 
 
 class ClipCache:
@@ -68,10 +69,15 @@ class ClipCache:
 
     def info(self) -> CacheInfo:
         files = list((self.root / "clips").glob("*/*.wav")) if self.root.is_dir() else []
-        return CacheInfo(self.root, len(files), sum(f.stat().st_size for f in files))
+        beds = list((self.root / "beds").glob("*.npz")) if self.root.is_dir() else []
+        return CacheInfo(self.root, len(files), sum(f.stat().st_size for f in files),
+                         sum(f.stat().st_size for f in beds))
 
     def clear(self) -> int:
+        """Remove every clip and the stored bed loops (rebuilt on the next build); returns
+        the number of clips removed."""
         n = self.info().entries
-        if (self.root / "clips").is_dir():
-            shutil.rmtree(self.root / "clips")
+        for sub in ("clips", "beds"):
+            if (self.root / sub).is_dir():
+                shutil.rmtree(self.root / sub)
         return n
