@@ -283,6 +283,9 @@ def read_listeners(path: str | Path, voices: Iterable[str] | None = None) -> Lis
                 continue
             rid = cells[cols.index("id")].strip() if len(cells) > cols.index("id") else ""
             try:
+                if any("\n" in c or "\r" in c for c in cells):
+                    raise ProfileError("a value holds a line break: an unclosed quote (\") joins the lines "
+                                       "after it into this row; close the quote")
                 if len(cells) != len(cols):
                     raise ProfileError(f"has {len(cells)} cells but the header has {len(cols)} columns")
                 if not rid:

@@ -345,6 +345,11 @@ CSV_CASES: list[CsvCase] = [
     CsvCase("nul", b"id,name\n1,An\x00na\n", (), ("row 2 (id 1): name: contains a NUL character",)),
     CsvCase("empty-file", b"", fatal="the file is empty"),
     CsvCase("blank-rows-skipped", b"id,name\n\n1,Anna\n,\n", ("1",)),
+    CsvCase("unclosed-quote-at-end", b'id,name\n2,Ben\n1,"Anna\n', ("2",),
+            ('row 3 (id 1): a value holds a line break: an unclosed quote',)),
+    CsvCase("unclosed-quote-swallows-rows", b'id,name\n1,"Anna\n2,Ben\n3,Cleo\n', (),
+            ('row 2 (id 1): a value holds a line break: an unclosed quote',)),
+    CsvCase("quoted-comma-is-fine", b'id,name\n1,"Anna, the first"\n', ("1",)),
 ]
 
 
