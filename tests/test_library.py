@@ -126,6 +126,33 @@ def test_script_fits_its_range(name: str, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", SCRIPTS)
+def test_script_fits_its_range_in_sleep_mode(name: str, lang: str) -> None:
+    """Sleep mode (drift-off instead of taking back, a longer fade-out) reaches min, default and max."""
+    profiles = [prof(lang, sleep=True)] + ([prof(lang, address="du", sleep=True)] if lang == "de" else [])
+    for p in profiles:
+        for m in front(name, lang):
+            tl = plan(name, p, m)
+            assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, p.address, m, tl.total_ms)
+            for length, before in silences(tl):
+                if length > 60000:
+                    assert ANNOUNCED.search(before), (name, lang, m, length, before)
+
+
+# resonance breathing after PMR: the session is longer than the script's own range
+PMR_FIRST = {"4": (10.0, 15.0, 30.0), "7": (13.0, 20.0, 30.0)}
+
+
+@pytest.mark.parametrize("sleep", [False, True], ids=["awake", "sleep"])
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("groups", sorted(PMR_FIRST))
+def test_resonance_after_pmr_fits(groups: str, lang: str, sleep: bool) -> None:
+    for m in PMR_FIRST[groups]:
+        tl = plan("resonance-breathing", prof(lang, {"pmr": groups}, sleep=sleep), m)
+        assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (groups, lang, sleep, m, tl.total_ms)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_guided_not_silent(name: str, lang: str) -> None:
     profiles = [prof(lang)] + ([prof(lang, address="du")] if lang == "de" else [])
     for p in profiles:
