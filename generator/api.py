@@ -10,7 +10,7 @@ from typing import Any
 
 from .audio.clips import SR
 from .audio.cues import cue_length_ms
-from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, mp3_round_trip
+from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, expected_loss_db, read_back
 from .audio.ffmpeg import decode
 from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
 from .errors import RelaxgenError, ScriptError
@@ -281,7 +281,8 @@ def build_session(
             mix,
             lambda: Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps),
             (lambda f: progress("mix", f)) if progress else None,
-            mp3_round_trip(SR, options.bitrate_kbps, settings.channels),
+            read_back(tmp, SR, settings.channels),
+            expected_loss_db(options.bitrate_kbps),
         )
         write_tags(tmp, _tags(prep, tl, title, options))
     return BuildResult(

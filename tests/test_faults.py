@@ -166,10 +166,11 @@ def test_encoder_dies_mid_file(body: str, start: str, work: Path, runner: CliRun
     assert (work / "out" / "old.mp3").read_bytes() == OLD
 
 
-def test_encoder_calibration_fails(work: Path, runner: CliRunner, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch, fresh_ffmpeg: None) -> None:
-    """The loudness calibration's short encode fails: the same clean failure."""
-    wrapper = _wrapper(tmp_path, "cat >/dev/null; echo 'lame: broken' >&2; exit 7", match="cal.mp3")
+def test_loudness_read_back_fails(work: Path, runner: CliRunner, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch, fresh_ffmpeg: None) -> None:
+    """Decoding the just-encoded file again (to measure the codec's loudness loss) fails:
+    the same clean failure, nothing written."""
+    wrapper = _wrapper(tmp_path, "echo 'mp3: broken frame' >&2; exit 7", match="-vn")  # decodes only (no beds here)
     monkeypatch.setenv("RELAXGEN_FFMPEG", str(wrapper))
     from generator.audio.ffmpeg import ffmpeg_exe
 
@@ -177,7 +178,7 @@ def test_encoder_calibration_fails(work: Path, runner: CliRunner, tmp_path: Path
     (work / "t.j2").write_text("Hello there. [pause 5s] Goodbye now.", encoding="utf-8")
     res = runner.invoke(cli, ["build", "t.j2", "-o", "out/old.mp3", "--engine", "fake", "-q"])
     assert res.exit_code == 1, res.output
-    _one_error_line(res.output, "the MP3 encoder failed (exit 7): lame: broken; nothing was written")
+    _one_error_line(res.output, "the MP3 just encoded could not be read back (mp3: broken frame); nothing was written")
     assert sorted(p.name for p in (work / "out").iterdir()) == ["old.mp3"]
     assert (work / "out" / "old.mp3").read_bytes() == OLD
 

@@ -39,12 +39,16 @@ def ffmpeg_exe() -> str:
     )
 
 
-def decode(path: str | Path, sr: int = 44100, channels: int = 2, max_seconds: float | None = None) -> np.ndarray:
-    """Decode any audio file to float32 of shape (n, channels)."""
+def decode(path: str | Path, sr: int = 44100, channels: int = 2, max_seconds: float | None = None,
+           start_s: float = 0.0) -> np.ndarray:
+    """Decode any audio file (from ``start_s``, at most ``max_seconds``) to float32 of shape (n, channels)."""
     p = Path(path)
     if not p.is_file():
         raise AudioError(f"{display(p)}: no such audio file")
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(p)]
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin"]
+    if start_s > 0:
+        cmd += ["-ss", f"{start_s:.6f}"]
+    cmd += ["-i", str(p)]
     if max_seconds is not None:
         cmd += ["-t", f"{max_seconds:.3f}"]
     cmd += ["-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(sr), "-"]

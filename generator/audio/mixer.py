@@ -295,23 +295,8 @@ def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarr
         yield limiter.flush()[skip:]
 
 
-def codec_loss_db(mix: SessionMix, gain_db: float, encode: Callable[[np.ndarray], np.ndarray] | None) -> float:
-    """How much integrated loudness the lossy codec removes (LAME at 128 kbps: ~0.4 dB on speech).
-
-    Encodes and decodes a 15 s excerpt around the densest speech and compares loudness.
-    """
-    if encode is None:
-        return 0.0
-    x = _codec_excerpt(mix, gain_db)
-    return 0.0 if x is None else _codec_loss(x, encode, mix.sr)
-
-
-def _codec_excerpt(mix: SessionMix, gain_db: float) -> np.ndarray | None:
-    """15 s of the mix around its densest speech, at ``gain_db``, in the output's channels
-    (None: no speech)."""
-    if not mix.intervals:
-        return None
-    n = min(mix.total, 15 * mix.sr)
+def excerpt_start(mix: SessionMix, n: int) -> int:
+    """Where ``n`` samples hold the most speech (sampled at about 20 sentence starts)."""
     starts = [s for s, _ in mix.intervals]
     best, best_cover = 0, -1
     for s0 in starts[:: max(1, len(starts) // 20)]:
@@ -319,21 +304,24 @@ def _codec_excerpt(mix: SessionMix, gain_db: float) -> np.ndarray | None:
         cover = sum(min(e, lo + n) - max(s, lo) for s, e in mix.intervals if e > lo and s < lo + n)
         if cover > best_cover:
             best, best_cover = lo, cover
-    x = mix.render(best, n) * np.float32(_db(gain_db))
-    return x.mean(axis=1, keepdims=True) if mix.s.channels == 1 else x
+    return best
 
 
-def _codec_loss(x: np.ndarray, encode: Callable[[np.ndarray], np.ndarray], sr: int) -> float:
-    """Loudness of ``x`` (n, channels) minus that of its encoded-and-decoded copy."""
-    ch = x.shape[1]
-    y = encode(np.clip(x, -1.0, 1.0))
-    m_in, m_out = LoudnessMeter(sr, ch), LoudnessMeter(sr, ch)
-    m_in.feed(x)
-    m_out.feed(y[: len(x), :ch])
+def codec_loss_db(written: np.ndarray, decoded: np.ndarray, sr: int) -> float:
+    """How much integrated loudness the lossy codec removed: ``written`` (the samples that
+    went into the encoder) against ``decoded`` (the same span read back from the file)."""
+    ch = written.shape[1]
+    m_in, m_out = LoudnessMeter(sr, ch, true_peak=False), LoudnessMeter(sr, ch, true_peak=False)
+    m_in.feed(written)
+    m_out.feed(decoded[: len(written), :ch])
     a, b = m_in.integrated_lufs(), m_out.integrated_lufs()
     if not (math.isfinite(a) and math.isfinite(b)):
         return 0.0
     return max(0.0, min(2.0, a - b))
+
+
+ReadBack = Callable[[int, int], np.ndarray]  # (start, n) -> samples decoded from the file just written
+EXCERPT_S = 15.0  # the span read back to measure the codec's loss
 
 
 SPECULATIVE_TOLERANCE_LU = 0.25  # keep the speculative encode when it is this close to the target
@@ -345,72 +333,41 @@ def render_to(
     mix: SessionMix,
     open_sink: Callable[[], AbstractContextManager[Sink]],
     on_block: Callable[[float], None] | None = None,
-    codec_round_trip: Callable[[np.ndarray], np.ndarray] | None = None,
+    read_back: ReadBack | None = None,
+    expected_loss_db: float = 0.0,
 ) -> MixReport:
     """Render the mix with one gain into a sink opened by ``open_sink`` (the MP3 encoder).
 
-    The gain is first guessed from the clips' loudness, and the mix is encoded at
-    that gain while it is measured (through the true-peak limiter, which always
-    runs: it is an exact delay wherever the signal stays under the ceiling). When
-    the measured loudness is within 0.25 LU of the target that file is kept: one
-    pass. Otherwise the mix is rendered again into a fresh sink with the corrected
-    gain (at most three passes in all). ``codec_round_trip`` (encode + decode an excerpt) lets the target account
-    for the loudness the lossy codec removes, so the *decoded file* lands on target.
+    The gain is guessed from the clips' loudness plus what the lossy codec usually
+    removes (``expected_loss_db``), and the mix is encoded at that gain while it is
+    measured (through the true-peak limiter, which always runs: it is an exact delay
+    wherever the signal stays under the ceiling). Then ``read_back`` decodes 15 s of
+    the file just written, around its densest speech, and its loudness against the
+    samples that went in gives this file's real codec loss. When the decoded file is
+    within 0.25 LU of the target it is kept: one pass, nothing before the encoder
+    starts. Otherwise the mix is rendered again into a fresh sink with the corrected
+    gain (at most three passes in all).
     """
     s = mix.s
-    guess = s.target_lufs - mix.speech_lufs + GUESS_OFFSET_LU
-    expected = getattr(codec_round_trip, "expected_loss_db", None)
-    excerpt = _codec_excerpt(mix, guess) if codec_round_trip is not None else None
-    measuring: _Background | None = None
-    if excerpt is None or codec_round_trip is None:
-        loss = 0.0
-    elif expected is None:
-        loss = _codec_loss(excerpt, codec_round_trip, mix.sr)
-    else:
-        # the codec's usual loss starts the encode at once; the measurement of this mix
-        # runs beside it and decides whether the file is on target (else: another pass)
-        loss = float(expected)
-        measuring = _Background(lambda: _codec_loss(excerpt, codec_round_trip, mix.sr))
-    guess += loss
-    lufs = _render_pass(mix, guess, open_sink, on_block)
-    if measuring is not None:
-        loss = measuring.result()
-    target = s.target_lufs + loss
-    gain_db, passes = guess, 1
-    while math.isfinite(lufs) and abs(target - lufs) > SPECULATIVE_TOLERANCE_LU and passes < MAX_PASSES:
-        gain_db, passes = gain_db + (target - lufs), passes + 1
-        lufs = _render_pass(mix, gain_db, open_sink, on_block)  # progress starts over
+    n_ex = min(mix.total, int(EXCERPT_S * mix.sr))
+    ex_start = excerpt_start(mix, n_ex) if (read_back is not None and mix.intervals) else None
+    loss = expected_loss_db
+    gain_db = s.target_lufs - mix.speech_lufs + GUESS_OFFSET_LU + loss
+    passes = 0
+    while True:
+        passes += 1
+        lufs, written = _render_pass(mix, gain_db, open_sink, on_block, ex_start, n_ex)
+        if read_back is not None and ex_start is not None and written is not None:
+            loss = codec_loss_db(written, read_back(ex_start, len(written)), mix.sr)
+        target = s.target_lufs + loss
+        if not math.isfinite(lufs) or abs(target - lufs) <= SPECULATIVE_TOLERANCE_LU or passes >= MAX_PASSES:
+            break
+        gain_db += target - lufs  # progress starts over
     if not math.isfinite(lufs):
-        lufs = target  # silence: nothing to correct
+        lufs = s.target_lufs + loss  # silence: nothing to correct
     raw_lufs = lufs - gain_db
     return MixReport(gain_db, raw_lufs, lufs - loss, s.ceiling_dbtp, True, 20 * math.log10(mix.speech_rms),
                      mix.total, passes)
-
-
-class _Background:
-    """Run ``fn`` in a thread; ``result()`` waits for it and re-raises its error."""
-
-    def __init__(self, fn: Callable[[], float]) -> None:
-        import threading
-
-        self._value: float | None = None
-        self._error: BaseException | None = None
-        self._fn = fn
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._fn()
-        except BaseException as e:  # handed to the caller by result()
-            self._error = e
-
-    def result(self) -> float:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
 
 
 def _render_pass(
@@ -418,11 +375,15 @@ def _render_pass(
     gain_db: float,
     open_sink: Callable[[], AbstractContextManager[Sink]],
     on_block: Callable[[float], None] | None,
-) -> float:
-    """Render at ``gain_db`` through the limiter into a new sink; returns the loudness written
-    (of the file's own channels: a mono file is measured as mono)."""
+    keep_from: int | None = None,
+    keep_n: int = 0,
+) -> tuple[float, np.ndarray | None]:
+    """Render at ``gain_db`` through the limiter into a new sink: the loudness written (of
+    the file's own channels: a mono file is measured as mono), and a copy of the samples
+    written at [keep_from, keep_from + keep_n) (None without ``keep_from``)."""
     ch = mix.s.channels
     meter = LoudnessMeter(mix.s.sr, ch, true_peak=False)
+    kept = np.zeros((keep_n, ch), dtype=np.float32) if keep_from is not None else None
     done = 0
     with open_sink() as sink:
         for y in _mastered(mix, gain_db, True):
@@ -430,10 +391,14 @@ def _render_pass(
                 y = y.mean(axis=1, keepdims=True)
             meter.feed(y)
             _write(sink, y)
+            if kept is not None and keep_from is not None:
+                lo, hi = max(done, keep_from), min(done + len(y), keep_from + keep_n)
+                if lo < hi:
+                    kept[lo - keep_from : hi - keep_from] = y[lo - done : hi - done]
             done += len(y)
             if on_block:
                 on_block(min(1.0, done / max(1, mix.total)))
-    return meter.integrated_lufs()
+    return meter.integrated_lufs(), kept
 
 
 def _write(sink: Sink, y: np.ndarray) -> None:
