@@ -54,6 +54,10 @@ def table(r: dict[str, Any]) -> str:
     row(f"Course: {cfg['course_days']} x {cfg['course_listeners']} sessions of {cfg['course_minutes']:g} min",
         ", ".join(f"-j {k[1:]}: {co[k]['sessions_per_min']:.1f} sessions/min ({co[k]['seconds']:.0f} s)" for k in jobs))
     row(f"Course speed-up -j {jobs[-1][1:]} / -j {jobs[0][1:]}", f"{co['speedup']:.2f}x", "parallel_speedup")
+    if "machine" in r:
+        mc = r["machine"]
+        row(f"Machine: {mc['jobs']} busy processes at once vs one (a plain CPU loop)",
+            f"{mc['capacity']:.2f}x the work; course efficiency {100 * co['efficiency']:.0f} %")
     row("Cache hit rate, second listener", f"{100 * ca['second_listener_hit_rate']:.0f} % (expected {100 * ca['second_listener_expected']:.0f} %)")
 
     head = ("Measure", "Result", "Target", "")

@@ -193,6 +193,12 @@ def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
         shutil.rmtree(work / f"course-j{j}", ignore_errors=True)
     j_lo, j_hi = min(cfg.jobs), max(cfg.jobs)
     course["speedup"] = course[f"j{j_hi}"]["sessions_per_min"] / course[f"j{j_lo}"]["sessions_per_min"]
+    from .machine import parallel_capacity
+
+    cap = parallel_capacity(j_hi, n=2_000_000 if cfg.quick else 20_000_000, repeat=1 if cfg.quick else 2)
+    log(f"  machine: {j_hi} busy processes at once do {cap['capacity']:.2f}x the work of one")
+    out["machine"] = cap
+    course["efficiency"] = course["speedup"] / cap["capacity"]
     out["course"] = course
     out["cache"] = cache_figures(per[j_lo])
     out["targets"] = targets(out, cfg)
