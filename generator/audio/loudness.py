@@ -210,21 +210,29 @@ class Limiter:
         la, k = self._la, self._K
         hx = len(self._xh)
         cat = np.concatenate([self._xh, x.astype(np.float64)])
-        if self._idle() and float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling:
+        below = float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling
+        if below and self._idle():
             # nothing near the ceiling and no gain reduction pending: a pure delay (exact)
             out = cat[hx - k - la : hx - k - la + n]
             self._xh = cat[-hx:]
             return out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
-        # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
-        # positions c that are final after this block: cat indices [hx-k, hx-k+n)
-        ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
-        p = np.maximum(ip[:-1], ip[1:])
-        with np.errstate(divide="ignore"):
-            g_req = np.minimum(1.0, self.ceiling / p)
-        gcat = np.concatenate([self._gh, g_req])
-        m = sliding_min(gcat, la + 1)[:n]  # the smallest required gain over [j-la, j]
-        att = -20.0 * np.log10(np.maximum(m, 1e-12))
-        hold = self._release(att)
+        if below and bool(np.all(self._gh == 1.0)):
+            # no new peak and none in the look-ahead: only the release of the last one,
+            # hold[j] = att * alpha^(j+1) (what the general path computes, in closed form)
+            gcat = np.ones(la + n)
+            hold = self._att * np.exp(self._ln_alpha * np.arange(1, n + 1, dtype=np.float64))
+            self._att = float(hold[-1])
+        else:
+            # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
+            # positions c that are final after this block: cat indices [hx-k, hx-k+n)
+            ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
+            p = np.maximum(ip[:-1], ip[1:])
+            with np.errstate(divide="ignore"):
+                g_req = np.minimum(1.0, self.ceiling / p)
+            gcat = np.concatenate([self._gh, g_req])
+            m = sliding_min(gcat, la + 1)[:n]  # the smallest required gain over [j-la, j]
+            att = -20.0 * np.log10(np.maximum(m, 1e-12))
+            hold = self._release(att)
         hg = 10.0 ** (-hold / 20.0)
         hcat = np.concatenate([self._hh, hg])
         cs = np.concatenate([[0.0], np.cumsum(hcat)])
