@@ -57,7 +57,9 @@ def table(r: dict[str, Any]) -> str:
     if "machine" in r:
         mc = r["machine"]
         row(f"Machine: {mc['jobs']} busy processes at once vs one (a plain CPU loop)",
-            f"{mc['capacity']:.2f}x the work; course efficiency {100 * co['efficiency']:.0f} %")
+            f"{mc['capacity']:.2f}x the work"
+            + (f" (median; {mc['range'][0]:.2f}-{mc['range'][1]:.2f}x)" if "range" in mc else "")
+            + f"; course efficiency {100 * co['efficiency']:.0f} %")
     row("Cache hit rate, second listener", f"{100 * ca['second_listener_hit_rate']:.0f} % (expected {100 * ca['second_listener_expected']:.0f} %)")
 
     head = ("Measure", "Result", "Target", "")

@@ -195,7 +195,7 @@ def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
     course["speedup"] = course[f"j{j_hi}"]["sessions_per_min"] / course[f"j{j_lo}"]["sessions_per_min"]
     from .machine import parallel_capacity
 
-    cap = parallel_capacity(j_hi, n=2_000_000 if cfg.quick else 20_000_000, repeat=1 if cfg.quick else 2)
+    cap = parallel_capacity(j_hi, n=2_000_000 if cfg.quick else 20_000_000, repeat=1 if cfg.quick else 5)
     log(f"  machine: {j_hi} busy processes at once do {cap['capacity']:.2f}x the work of one")
     out["machine"] = cap
     course["efficiency"] = course["speedup"] / cap["capacity"]
