@@ -13,7 +13,7 @@ from .audio.cues import cue_length_ms
 from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, expected_loss_db, read_back
 from .audio.ffmpeg import decode
 from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
-from .errors import RelaxgenError, ScriptError
+from .errors import ProfileError, RelaxgenError, ScriptError
 from .export import TagInfo, write_tags
 from .fsutil import atomic_path
 from .library import template_globals
@@ -47,7 +47,13 @@ from .voices import load_voices, pick_voice, platform_key
 
 def template_variables(profile: Profile) -> dict[str, Any]:
     variables: dict[str, Any] = as_data(profile.template_vars())
-    variables.update(template_globals(profile))
+    helpers = template_globals(profile)
+    clash = sorted(set(profile.extra) & set(helpers))
+    if clash:
+        raise ProfileError(f"the template variable '{clash[0]}' has the name of a script-library helper "
+                           f"({', '.join(sorted(helpers))}); give it another name (in --set, the "
+                           "manifest's set table or the CSV's set. column)", None, clash[0])
+    variables.update(helpers)
     return variables
 
 

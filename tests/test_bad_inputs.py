@@ -655,3 +655,11 @@ def test_length_error_shows_a_range_that_excludes_the_target(tmp_path: Path) -> 
     target = msg.split("cannot last ", 1)[1].split(" min", 1)[0]
     shortest = msg.split("it can last ", 1)[1].split(" min", 1)[0]
     assert target != shortest, msg
+
+
+def test_set_variable_named_like_a_library_helper_is_an_error(run) -> None:  # type: ignore[no-untyped-def]
+    """--set addr=... would silently lose to the helper of that name: it is an error naming it."""
+    res = run("plan", "belly-breathing", "--estimate", "--set", "addr=Frau")
+    assert res.exit_code == 1
+    assert "addr: the template variable 'addr' has the name of a script-library helper" in res.output
+    assert run("plan", "belly-breathing", "--estimate", "--set", "focus=neck").exit_code == 0
