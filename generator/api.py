@@ -183,7 +183,15 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
     cue_ms = _cue_ms(prep.path.parent)
     ps = plan_settings(prep.profile)
     factor = fit_factor(prep.steps, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
-    return layout(prep.steps, speech_ms, cue_ms, factor, ps)
+    tl = layout(prep.steps, speech_ms, cue_ms, factor, ps)
+    if tl.total_ms > MAX_SESSION_MIN * 60000:
+        h, m = divmod(round(tl.total_ms / 60000), 60)
+        raise ScriptError(f"{prep.rendered.name}: the session would last {h} h {m:02d} min; a session can be at "
+                          f"most {MAX_SESSION_MIN // 60} hours: shorten the script or its pauses")
+    return tl
+
+
+MAX_SESSION_MIN = 180  # the longest session (as --minutes allows)
 
 
 def plan(
@@ -268,6 +276,8 @@ def build_session(
         raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
     syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
     prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
+    if prep.target_ms is None:  # a far too long script fails before any speech (a target is capped anyway)
+        timed(prep, {c: estimate_ms(c) for c in prep.requests})
     before = (syn.stats.synthesized, syn.stats.cached)
     clips = syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None)
     if synth is None:

@@ -663,3 +663,13 @@ def test_set_variable_named_like_a_library_helper_is_an_error(run) -> None:  # t
     assert res.exit_code == 1
     assert "addr: the template variable 'addr' has the name of a script-library helper" in res.output
     assert run("plan", "belly-breathing", "--estimate", "--set", "focus=neck").exit_code == 0
+
+
+def test_a_session_longer_than_three_hours_is_refused_before_speech(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tpl = tmp_path / "long.j2"
+    tpl.write_text("{% for i in range(400) %}Rest here. [pause 30s]\n{% endfor %}", encoding="utf-8")
+    res = run("build", str(tpl), "-o", str(tmp_path / "long.mp3"), "--engine", "fake", "-q")
+    assert res.exit_code == 1
+    assert "the session would last 3 h 26 min; a session can be at most 3 hours" in res.output
+    assert not (tmp_path / "long.mp3").exists()
+    assert run("plan", str(tpl), "--estimate").exit_code == 1
