@@ -73,7 +73,9 @@ class LoudnessMeter:
         self._measure_peak = true_peak  # False: loudness only (true_peak_dbtp then gives the sample peak)
 
     def feed(self, block: np.ndarray) -> None:
-        x = np.asarray(block, dtype=np.float64)
+        x = np.asarray(block)
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.channels:
@@ -81,7 +83,7 @@ class LoudnessMeter:
         if len(x) == 0:
             return
         if self._measure_peak:
-            self._true_peak_feed(x)
+            self._true_peak_feed(x.astype(np.float64, copy=False))
         else:
             self._peak = max(self._peak, float(np.abs(x).max()))
         y, self._zi = sosfilt(self._sos, x, self._zi)
@@ -187,6 +189,7 @@ class Limiter:
         self._ln_alpha = -1.0 / max(1e-9, release_ms * sr / 1000.0)
         self.latency = self._la + self._K
         self._ch: int | None = None
+        self._dt: type[np.floating] = np.float64
         self._xh = np.zeros((0, 0))
         self._gh = np.ones(self._la)
         self._hh = np.ones(self._la)
@@ -199,7 +202,9 @@ class Limiter:
             raise ValueError(f"expected a block of shape (n, channels), got {x.shape}")
         if self._ch is None:
             self._ch = x.shape[1]
-            self._xh = np.zeros((self._la + 2 * self._K, self._ch))
+            # float32 blocks (the mixer's) stay float32 in the delay line: the same values, half the copying
+            self._dt = np.float32 if x.dtype == np.float32 else np.float64
+            self._xh = np.zeros((self._la + 2 * self._K, self._ch), dtype=self._dt)
         elif x.shape[1] != self._ch:
             raise ValueError(f"expected {self._ch} channels, got {x.shape[1]}")
         n = len(x)
@@ -209,13 +214,15 @@ class Limiter:
             return np.concatenate([self.process(x[i : i + self.CHUNK]) for i in range(0, n, self.CHUNK)])
         la, k = self._la, self._K
         hx = len(self._xh)
-        cat = np.concatenate([self._xh, x.astype(np.float64)])
+        cat = np.empty((hx + n, self._ch), dtype=self._dt)
+        cat[:hx] = self._xh
+        cat[hx:] = x
         below = float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling
         if below and self._idle():
             # nothing near the ceiling and no gain reduction pending: a pure delay (exact)
             out = cat[hx - k - la : hx - k - la + n]
             self._xh = cat[-hx:]
-            return out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
+            return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
         if below and bool(np.all(self._gh == 1.0)):
             # no new peak and none in the look-ahead: only the release of the last one,
             # hold[j] = att * alpha^(j+1) (what the general path computes, in closed form)

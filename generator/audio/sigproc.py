@@ -144,7 +144,9 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> tup
     previous block (zeros when None).  Returns ``(y, zf)``, as
     ``scipy.signal.sosfilt(sos, x, axis=0, zi=zi)`` does."""
     sos = np.ascontiguousarray(sos, dtype=np.float64)
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     one = x.ndim == 1
     x2 = x[:, None] if one else x
     sections, ch = len(sos), x2.shape[1]
@@ -155,9 +157,9 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> tup
     if kern is None:  # pragma: no cover - only with a SciPy that moved its kernel
         from scipy.signal import sosfilt as scipy_sosfilt
 
-        y, zf = scipy_sosfilt(sos, x2, axis=0, zi=z3)
+        y, zf = scipy_sosfilt(sos, x2.astype(np.float64), axis=0, zi=z3)
         return (y[:, 0], zf[:, :, 0]) if one else (y, zf)
-    xs = np.array(x2.T, order="C")  # (ch, n), filtered in place
+    xs = np.array(x2.T, dtype=np.float64, order="C")  # (ch, n) in float64 (one pass), filtered in place
     zs = np.ascontiguousarray(np.moveaxis(z3, 2, 0))  # (ch, sections, 2)
     kern(sos, xs, zs)
     zf = np.moveaxis(zs, 0, 2)
