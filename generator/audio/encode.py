@@ -186,11 +186,6 @@ def expected_loss_db(bitrate_kbps: int) -> float:
     """The loudness LAME usually removes from a mix at this bitrate (measured on speech
     with beds at 44.1 kHz, stereo and mono alike: 0.38-0.45 dB up to 160 kbps, 0.27 at
     192, none from 256); the first guess of the gain includes it."""
-    return _expected_loss_db(bitrate_kbps)
-
-
-def _expected_loss_db(bitrate_kbps: int) -> float:
-    """Measured at 44.1 kHz stereo: 0.38-0.45 dB up to 160 kbps, 0.27 at 192, 0 from 256."""
     if bitrate_kbps <= 160:
         return 0.43
     if bitrate_kbps < 256:
