@@ -15,7 +15,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -95,6 +95,13 @@ def _wrapped(loop: np.ndarray, start: int, n: int, add_to: np.ndarray | None = N
     return out
 
 
+def _scipy_fft() -> Any:
+    """scipy.fft, imported only when a bed is generated (then stored): builds stay light."""
+    import scipy.fft
+
+    return scipy.fft
+
+
 # -- spectral shapes (magnitude responses as functions of frequency in Hz) ---------------
 
 
@@ -117,8 +124,7 @@ def _shaped_noise(
 ) -> np.ndarray:
     """Circular (seamless) stereo noise of length ``n`` with the given magnitude spectrum,
     partly correlated between channels, unit RMS per channel (float32)."""
-    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
-
+    sfft = _scipy_fft()
     w = rng.standard_normal((n, 2), dtype=np.float32)
     w *= np.float32(math.sqrt(1.0 - corr))
     w += np.float32(math.sqrt(corr)) * rng.standard_normal(n, dtype=np.float32)[:, None]
@@ -133,8 +139,7 @@ def _shaped_noise(
 
 def _loop_len(sr: int, s: float) -> int:
     """About ``s`` seconds, rounded up to a length the FFT handles fast."""
-    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
-
+    sfft = _scipy_fft()
     return int(sfft.next_fast_len(int(round(s * sr)), real=True))
 
 
@@ -157,8 +162,7 @@ def _droplets(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     """A seamless ~24 s loop of soft droplets: dense random impulses circularly convolved
     with short, gently started, decaying resonances (three pitches), then softly
     saturated so no single drop stands out (an element-wise curve keeps it seamless)."""
-    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
-
+    sfft = _scipy_fft()
     n = _loop_len(sr, 23.9)
     t = np.arange(int(0.03 * sr)) / sr
     imp = np.zeros((3, 2, n), dtype=np.float32)
@@ -191,8 +195,7 @@ def _drone(rng: np.random.Generator, sr: int, gain: float) -> np.ndarray:
     (slow beating, never a full cancellation) with a slow swell.  Every frequency is a
     whole number of cycles per loop, so the loop is seamless by construction; it is built
     as a sparse spectrum and one inverse FFT."""
-    import scipy.fft as sfft  # only when a bed is generated (then stored): keeps builds light
-
+    sfft = _scipy_fft()
     secs = 60
     n = secs * sr
     spec = np.zeros((2, n // 2 + 1), dtype=np.complex64)

@@ -174,8 +174,9 @@ def read_back(path: Path, sr: int, channels: int) -> Callable[[int, int], np.nda
     def run(start: int, n: int) -> np.ndarray:
         try:
             return decode(path, sr, channels, max_seconds=n / sr, start_s=start / sr)
-        except AudioError as e:
-            why = str(e).split(" (", 1)[1].split(")")[0] if " (" in str(e) else str(e)
+        except AudioError as e:  # decode's own advice is about user files: keep only ffmpeg's reason
+            m = re.search(r"not a readable audio file \((.*)\); use a", str(e))
+            why = m.group(1) if m else str(e).removeprefix(f"{display(path)}: ")
             raise AudioError(f"the MP3 just encoded could not be read back ({why}); nothing was written; "
                              "check the ffmpeg installation (RELAXGEN_FFMPEG) and run again") from None
 
