@@ -153,6 +153,16 @@ def test_limiter_block_split_invariant_and_transparent() -> None:
     assert np.abs(_run_limiter(quiet, Limiter(), seed=4) - quiet).max() < 1e-6
 
 
+def test_limiter_passes_loud_signal_under_the_ceiling_unchanged() -> None:
+    # peaks at -1.3 dBFS: too loud for the cheap bound (a sample peak times the interpolator's
+    # worst overshoot), but a slow sine's true peak is its sample peak - nothing to limit
+    t = np.arange(3 * SR) / SR
+    x = np.repeat((0.86 * np.sin(2 * np.pi * 220.0 * t))[:, None], 2, axis=1).astype(np.float32)
+    for seed in (None, 7):
+        y = _run_limiter(x, Limiter(-1.0, SR), seed=seed)
+        assert np.array_equal(y, x)  # exactly a delay
+
+
 def test_limiter_gain_is_smooth() -> None:
     # a steady level with a sudden 60 ms jump far over the ceiling: out / in is the gain
     x = np.full((SR, 2), 0.2, dtype=np.float32)

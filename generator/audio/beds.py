@@ -29,11 +29,13 @@ MAX_FILE_BED_S = 600.0  # a user's bed longer than 10 minutes is cut to its firs
 SILENT_DBFS = -70.0
 
 Shape = Callable[[np.ndarray], np.ndarray]
+Envelope = Callable[[int, int], np.ndarray]  # (start, n) -> float32 gain over samples [start, start+n)
 
 
 class BedSource(Protocol):
-    def render(self, start: int, n: int) -> np.ndarray:
-        """Samples [start, start+n) of the bed in its own time: float32 (n, 2)."""
+    def render(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
+        """Samples [start, start+n) of the bed in its own time: float32 (n, 2), multiplied
+        by ``gain`` (float32, shape (n,)) when given."""
         ...
 
 
@@ -41,11 +43,7 @@ class LoopBed:
     """A sum of stereo loops, each indexed modulo its own length, optionally shaped by
     per-loop gain envelopes that are functions of absolute time."""
 
-    def __init__(
-        self,
-        loops: Sequence[np.ndarray],
-        envelopes: Sequence[Callable[[np.ndarray], np.ndarray] | None] | None = None,
-    ) -> None:
+    def __init__(self, loops: Sequence[np.ndarray], envelopes: Sequence[Envelope | None] | None = None) -> None:
         if not loops or any(len(lp) == 0 for lp in loops):
             raise ValueError("a bed needs at least one non-empty loop")
         self._loops = tuple(loops)
@@ -55,11 +53,12 @@ class LoopBed:
     def loop_lengths(self) -> tuple[int, ...]:
         return tuple(len(lp) for lp in self._loops)
 
-    def render(self, start: int, n: int) -> np.ndarray:
+    def render(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
         if start < 0 or n < 0:
             raise ValueError(f"render(start={start}, n={n}): both must be >= 0")
-        # loops sharing an envelope are summed first, then shaped once
-        groups: dict[int, tuple[Callable[[np.ndarray], np.ndarray] | None, np.ndarray]] = {}
+        # loops sharing an envelope are summed first, then shaped once (with the caller's
+        # gain folded into the envelope: one pass over the samples per group)
+        groups: dict[int, tuple[Envelope | None, np.ndarray]] = {}
         for loop, env in zip(self._loops, self._envs, strict=True):
             k = id(env)
             if k in groups:
@@ -68,8 +67,9 @@ class LoopBed:
                 groups[k] = (env, _wrapped(loop, start, n))
         out: np.ndarray | None = None
         for env, acc in groups.values():
-            if env is not None:
-                acc *= env(np.arange(start, start + n, dtype=np.int64)).astype(np.float32)[:, None]
+            w = gain if env is None else (env(start, n) if gain is None else env(start, n) * gain)
+            if w is not None:
+                acc *= w[:, None]
             if out is None:
                 out = acc
             else:
@@ -234,8 +234,20 @@ class _Swell:
         self.power = int(power)
         self._base = base  # a swell with the same seed: its grid values are reused
         self._memo: tuple[int, int, np.ndarray] | None = None
-        probe = np.concatenate([self._set(s, np.arange(0, self.set_len, 50)) for s in range(12)])
-        self.norm = 1.0 / math.sqrt(float(np.mean(probe ** (2 * power))))
+        self._moments: dict[int, float] | None = None
+        if self.power not in (1, 2, 3):
+            raise ValueError(f"swell power must be 1, 2 or 3, not {power}")
+        self._frac = (np.arange(self.GRID, dtype=np.float64) / self.GRID).astype(np.float32)
+        self.norm = 1.0 / math.sqrt((base or self)._moment(2 * self.power))
+
+    def _moment(self, k: int) -> float:
+        """The mean of curve**k (k = 2, 4 or 6) over twelve sets, sampled every 50 samples;
+        the curve is evaluated once (a crest built on this swell reuses it)."""
+        if self._moments is None:
+            probe = np.concatenate([self._set(s, np.arange(0, self.set_len, 50)) for s in range(12)])
+            sq = probe * probe
+            self._moments = {2: float(np.mean(sq)), 4: float(np.mean(sq * sq)), 6: float(np.mean(sq * sq * sq))}
+        return self._moments[k]
 
     @functools.lru_cache(maxsize=8)  # noqa: B019 - a handful of instances per process
     def _waves(self, set_idx: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -283,19 +295,18 @@ class _Swell:
             self._memo = (g0, count, self._exact(grid))
         return self._memo[2]
 
-    def __call__(self, t: np.ndarray) -> np.ndarray:
-        """Gain at absolute samples ``t`` (consecutive): exact on a 32-sample grid of
+    def __call__(self, start: int, n: int) -> np.ndarray:
+        """Gain (float32) at absolute samples [start, start+n): exact on a 32-sample grid of
         absolute time, linear in between (the curve is smooth on a scale of seconds)."""
-        if len(t) == 0:
-            return np.zeros(0)
-        g0 = int(t[0]) // self.GRID * self.GRID
-        env = self._grid(g0, (int(t[-1]) - g0) // self.GRID + 2)
-        env = env**self.power * self.norm if self.power != 1 else env * self.norm
+        if n <= 0:
+            return np.zeros(0, dtype=np.float32)
+        g0 = start // self.GRID * self.GRID
+        env = self._grid(g0, (start + n - 1 - g0) // self.GRID + 2)
+        env = (env**self.power * self.norm if self.power != 1 else env * self.norm).astype(np.float32)
         # linear between grid points, cell by cell (what np.interp does, without its search)
-        frac = np.arange(self.GRID, dtype=np.float64) / self.GRID
-        cells = (env[:-1, None] + np.diff(env)[:, None] * frac[None, :]).ravel()
-        lo = int(t[0]) - g0
-        return cells[lo : lo + len(t)]
+        cells = (env[:-1, None] + np.diff(env)[:, None] * self._frac[None, :]).ravel()
+        lo = start - g0
+        return cells[lo : lo + n]
 
 
 @functools.lru_cache(maxsize=4)

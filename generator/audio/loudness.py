@@ -86,8 +86,8 @@ class LoudnessMeter:
             self._true_peak_feed(x.astype(np.float64, copy=False))
         else:
             self._peak = max(self._peak, float(np.abs(x).max()))
-        y, self._zi = sosfilt(self._sos, x, self._zi)
-        e = (y * y) @ self._w
+        y, self._zi = sosfilt(self._sos, x, self._zi)  # a new float64 array: squared in place
+        e = self._w @ np.square(y, out=y).T
         i = 0
         if self._acc_n:
             take = min(self._hop - self._acc_n, len(e))
@@ -218,6 +218,14 @@ class Limiter:
         cat[:hx] = self._xh
         cat[hx:] = x
         below = float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling
+        ip: np.ndarray | None = None
+        if not below:
+            # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
+            # positions c that are final after this block: cat indices [hx-k, hx-k+n)
+            ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
+            # most loud pieces still stay under the ceiling: then no gain is required anywhere
+            # in them and the fast paths below give what the general one would (exactly)
+            below = float(ip.max()) <= self.ceiling
         if below and self._idle():
             # nothing near the ceiling and no gain reduction pending: a pure delay (exact)
             out = cat[hx - k - la : hx - k - la + n]
@@ -230,9 +238,8 @@ class Limiter:
             hold = self._att * np.exp(self._ln_alpha * np.arange(1, n + 1, dtype=np.float64))
             self._att = float(hold[-1])
         else:
-            # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
-            # positions c that are final after this block: cat indices [hx-k, hx-k+n)
-            ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
+            if ip is None:
+                ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
             p = np.maximum(ip[:-1], ip[1:])
             with np.errstate(divide="ignore"):
                 g_req = np.minimum(1.0, self.ceiling / p)
@@ -244,11 +251,11 @@ class Limiter:
         hcat = np.concatenate([self._hh, hg])
         cs = np.concatenate([[0.0], np.cumsum(hcat)])
         s = (cs[la + 1 : la + 1 + n] - cs[:n]) / (la + 1)
-        out = cat[hx - k - la : hx - k - la + n] * s[:, None]
+        out = cat[hx - k - la : hx - k - la + n] * s.astype(self._dt, copy=False)[:, None]  # float32 stays float32
         self._xh = cat[-hx:]
         self._gh = gcat[-la:]
         self._hh = hcat[-la:]
-        return out.astype(x.dtype if x.dtype.kind == "f" else np.float32)
+        return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
 
     def _idle(self) -> bool:
         return self._att < 1e-9 and bool(np.all(self._gh == 1.0)) and bool(np.all(self._hh == 1.0))
@@ -325,6 +332,7 @@ class Ducker:
         self.rel = max(1, int(round(release_ms * sr / 1000.0)))
         self.merged = _merge(speech, int(round(bridge_ms * sr / 1000.0)))
         self._ends = [e for _, e in self.merged]
+        self._full = np.full(4 * sr, np.float32(1.0 - (1.0 - self.low) * 1.0))  # full depth (a view per block)
 
     def envelope(self, start: int, n: int) -> np.ndarray:
         g = np.ones(n, dtype=np.float32)
@@ -336,15 +344,22 @@ class Ducker:
                 continue
             if s - att >= end:
                 break
-            lo, hi = max(start, s - att), min(end, e + rel)
-            tt = np.arange(lo, hi, dtype=np.int64)
-            w = np.ones(len(tt))  # depth fraction: 1 = fully ducked
-            a = tt < s
-            if a.any():
-                w[a] = 0.5 - 0.5 * np.cos(np.pi * (tt[a] - (s - att)) / att)
-            r = tt > e
-            if r.any():
-                w[r] = 0.5 + 0.5 * np.cos(np.pi * (tt[r] - e) / rel)
-            np.minimum(g[lo - start : hi - start], (1.0 - (1.0 - self.low) * w).astype(np.float32),
-                       out=g[lo - start : hi - start])
+            # depth fraction w (1 = fully ducked): a raised-cosine attack over [s-att, s),
+            # full depth over [s, e], a raised-cosine release over (e, e+rel)
+            lo, hi = max(start, s - att), min(end, s)
+            if lo < hi:
+                w = 0.5 - 0.5 * np.cos(np.pi * (np.arange(lo, hi, dtype=np.int64) - (s - att)) / att)
+                self._lower(g, start, lo, (1.0 - (1.0 - self.low) * w).astype(np.float32))
+            lo, hi = max(start, s), min(end, e + 1)
+            if lo < hi:
+                self._lower(g, start, lo, self._full[: hi - lo] if hi - lo <= len(self._full)
+                            else np.full(hi - lo, self._full[0]))
+            lo, hi = max(start, e + 1), min(end, e + rel)
+            if lo < hi:
+                w = 0.5 + 0.5 * np.cos(np.pi * (np.arange(lo, hi, dtype=np.int64) - e) / rel)
+                self._lower(g, start, lo, (1.0 - (1.0 - self.low) * w).astype(np.float32))
         return g
+
+    @staticmethod
+    def _lower(g: np.ndarray, start: int, lo: int, v: np.ndarray) -> None:
+        np.minimum(g[lo - start : lo - start + len(v)], v, out=g[lo - start : lo - start + len(v)])

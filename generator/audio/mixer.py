@@ -247,7 +247,6 @@ class SessionMix:
             if b.end <= start or b.start >= end:
                 continue
             lo, hi = max(start, b.start), min(end, b.end)
-            seg = np.asarray(b.source.render(lo - b.start, hi - lo), dtype=np.float32)
             g = duck[lo - start : hi - start] * np.float32(b.gain)
             if b.fade_in > 0 and lo < b.start + b.fade_in:  # only blocks inside a fade pay for it
                 pos = np.arange(lo, hi)
@@ -255,8 +254,8 @@ class SessionMix:
             if b.fade_out > 0 and hi > b.end - b.fade_out:
                 pos = np.arange(lo, hi)
                 g *= np.sin(0.5 * np.pi * np.clip((b.end - pos) / b.fade_out, 0.0, 1.0)).astype(np.float32)
-            seg *= g[:, None]
-            out[lo - start : hi - start] += seg
+            # the bed applies the gain curve itself, together with its own envelopes
+            out[lo - start : hi - start] += b.source.render(lo - b.start, hi - lo, g)
 
     def _apply_fades(self, out: np.ndarray, start: int) -> None:
         n = len(out)
