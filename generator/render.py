@@ -9,9 +9,11 @@ position so marker errors name the file and line the author must edit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sys
+import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -183,11 +185,22 @@ MAX_REPEAT = 100_000  # 'x' * n and [..] * n: longest result (items or character
 
 
 class _Env(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    anchor_table: list[SourcePos]
+    anchor_table: list[SourcePos]  # grows as templates compile; every anchor keeps its number
+    roots: dict[tuple[str, str], jinja2.Template]  # (text, path) of main templates -> compiled
+    used: dict[str, str] | None  # during a render: display path -> sha256 of every template loaded
+    lock: threading.Lock  # one render at a time per environment
     inline_source: str | None = None
     inline_filename: str | None = None
     # the sandbox bounds range(); these bound the other ways to make huge values
     intercepted_binops = frozenset(["*", "**"])
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:  # noqa: A002 - Jinja's name
+        t = super()._load_template(name, globals)
+        if self.used is not None and t.filename and isinstance(self.loader, _Loader):
+            sha = self.loader.shas.get(t.filename)
+            if sha is not None:
+                self.used[display(t.filename)] = sha
+        return t
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -202,9 +215,33 @@ class _Env(jinja2.sandbox.ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose compiled templates stay cached while the file its name
+    finds, and that file's text, are unchanged (content decides, not the modification
+    time, which can stay the same over two quick edits).  Records each file's sha256."""
+
+    def __init__(self, searchpath: list[str]) -> None:
+        super().__init__(searchpath)
+        self.shas: dict[str, str] = {}  # file name -> sha256 of the text last loaded
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        src, filename, _ = super().get_source(environment, template)
+        sha = _sha(src)
+        self.shas[filename] = sha
+
+        def uptodate() -> bool:
+            try:
+                again, found, _ = jinja2.FileSystemLoader.get_source(self, environment, template)
+            except jinja2.TemplateNotFound:
+                return False
+            return found == filename and _sha(again) == sha
+
+        return src, filename, uptodate
+
+
 def make_environment(search_paths: list[Path]) -> _Env:
     env = _Env(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_paths]),
+        loader=_Loader([str(p) for p in search_paths]),
         undefined=jinja2.StrictUndefined,
         extensions=[_PositionExtension],
         finalize=_finalize,
@@ -214,7 +251,21 @@ def make_environment(search_paths: list[Path]) -> _Env:
         autoescape=False,
     )
     env.anchor_table = []
+    env.roots = {}
+    env.used = None
+    env.lock = threading.Lock()
     return env
+
+
+MAX_ANCHORS = 200_000  # a long-lived process that compiled this many anchors starts a fresh environment
+MAX_ROOTS = 64  # main templates kept compiled per environment
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_environment(key: tuple[str, ...]) -> _Env:
+    """One environment per (working folder, include search path), kept for the process:
+    a template (and each include) is compiled once, not once per listener and session."""
+    return make_environment([Path(p) for p in key[1:]])
 
 
 def builtin_names(language: str | None = None) -> list[str]:
@@ -269,22 +320,38 @@ def render_template(
     front = parse_front_matter(source, name)
     lib = scripts_dir() / "_lib"
     search = [path.parent.resolve(), *(include_dirs or []), lib, scripts_dir()]
-    env = make_environment([p for p in search if p.is_dir()])
-    loaded: dict[str, str] = {name: _sha(source)}
-    orig_get_source = env.loader.get_source  # type: ignore[union-attr]
+    # anchors hold paths as displayed from the working folder: it is part of the key
+    key = (str(Path.cwd()), *(str(p) for p in search if p.is_dir()))
+    env = _shared_environment(key)
+    if len(env.anchor_table) > MAX_ANCHORS:
+        _shared_environment.cache_clear()
+        env = _shared_environment(key)
+    with env.lock:
+        env.used = {}
+        try:
+            text = _render_locked(env, source, path, name, variables, search)
+            loaded = {name: _sha(source), **env.used}
+            anchors = tuple(env.anchor_table)
+        finally:
+            env.used = None
+    return Rendered(text, anchors, name, front, loaded)
 
-    def tracking_get_source(environment: jinja2.Environment, tname: str) -> Any:
-        src, filename, uptodate = orig_get_source(environment, tname)
-        loaded[display(filename or tname)] = _sha(src)
-        return src, filename, uptodate
 
-    env.loader.get_source = tracking_get_source  # type: ignore[union-attr, method-assign]
-    env.inline_source = source
-    env.inline_filename = str(path)
+def _render_locked(
+    env: _Env, source: str, path: Path, name: str, variables: Mapping[str, Any], search: list[Path]
+) -> str:
+    """Render with ``env`` (its lock held): the main template compiled once per text."""
     try:
-        template = env.from_string(source)
-        template.filename = str(path)
-        template.name = None
+        template = env.roots.get((source, str(path)))
+        if template is None:
+            env.inline_source = source
+            env.inline_filename = str(path)
+            template = env.from_string(source)
+            template.filename = str(path)
+            template.name = None
+            if len(env.roots) >= MAX_ROOTS:
+                env.roots.pop(next(iter(env.roots)))
+            env.roots[(source, str(path))] = template
         parts: list[str] = []
         size = 0
         for chunk in template.generate(dict(variables)):
@@ -317,7 +384,7 @@ def render_template(
         raise
     except Exception as e:  # any error raised while the template runs
         raise ScriptError(f"template failed: {type(e).__name__}: {e}", _template_pos(name)) from None
-    return Rendered(text, tuple(env.anchor_table), name, front, loaded)
+    return text
 
 
 def render_string(source: str, variables: Mapping[str, Any], name: str = "<string>") -> Rendered:

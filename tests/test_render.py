@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
+import generator.render as render_mod
 from generator.errors import ScriptError
 from generator.markers import parse_script
 from generator.model import Pause, Speech
@@ -68,6 +71,52 @@ def test_macro_error_names_macro_file(tmp_path: Path) -> None:
     with pytest.raises(ScriptError) as e:
         parse_script(r.text, r.name, r.anchors)
     assert "lib.j2:1:20:" in str(e.value)
+
+
+def _speech(r: render_mod.Rendered) -> list[str]:
+    return [s.text for s in parse_script(r.text, r.name, r.anchors) if isinstance(s, Speech)]
+
+
+def test_templates_compile_once_yet_every_edit_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled: list[str | None] = []
+    orig = render_mod._Env.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return orig(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(render_mod._Env, "compile", counting)
+    part = tmp_path / "part.j2"
+    part.write_text("One.\n", encoding="utf-8")
+    main = tmp_path / "main.j2"
+    main.write_text("Hello {{ n }}.\n{% include 'part.j2' %}\n", encoding="utf-8")
+    first = render_template(main, {"n": 1})
+    assert len(compiled) == 2  # the main template and its include
+    second = render_template(main, {"n": 2})
+    assert len(compiled) == 2  # the second listener reuses both
+    assert _speech(first) == ["Hello 1. One."] and _speech(second) == ["Hello 2. One."]
+    assert second.sources == first.sources
+    assert second.sources["part.j2" if Path.cwd() == tmp_path else render_mod.display(part)] == \
+        hashlib.sha256(b"One.\n").hexdigest()
+    # an edit that keeps the file's modification time (two quick saves) is still seen
+    st = part.stat()
+    part.write_text("One.\n  Two [pasue 3s].\n", encoding="utf-8")
+    os.utime(part, ns=(st.st_atime_ns, st.st_mtime_ns))
+    third = render_template(main, {"n": 3})
+    assert third.sources != second.sources
+    with pytest.raises(ScriptError, match=r"part\.j2:2:7: unknown marker 'pasue'"):
+        parse_script(third.text, third.name, third.anchors)
+
+
+def test_a_new_file_shadowing_an_include_is_seen(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "part.j2").write_text("From the library.\n", encoding="utf-8")
+    main = tmp_path / "main.j2"
+    main.write_text("{% include 'part.j2' %}\n", encoding="utf-8")
+    assert _speech(render_template(main, {}, [lib])) == ["From the library."]
+    (tmp_path / "part.j2").write_text("From beside the script.\n", encoding="utf-8")  # searched first
+    assert _speech(render_template(main, {}, [lib])) == ["From beside the script."]
 
 
 def test_missing_include(tmp_path: Path) -> None:

@@ -30,6 +30,11 @@ from .loudness import Ducker, Limiter, LoudnessMeter
 
 BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
 
+# (clip path, size, mtime) -> (energy, K-weighted energy, samples): a course's sessions share
+# most of their clips, so each is measured once per process
+_CLIP_LEVELS: dict[tuple[str, int, int], tuple[float, float, int]] = {}
+MAX_CLIP_LEVELS = 50_000
+
 
 @dataclass(frozen=True)
 class MixSettings:
@@ -133,10 +138,22 @@ class SessionMix:
         energy = k_energy = 0.0
         count = 0
         for p in {clips[i.clip] for i in tl.speech}:
-            a, _ = read_wav(p)
-            energy += float(np.sum(np.square(a, dtype=np.float64)))
-            k_energy += float(np.sum(np.square(sosfilt(sos, a)[0])))
-            count += a.size
+            try:
+                st = p.stat()
+                memo_key = (str(p), st.st_size, st.st_mtime_ns)
+            except OSError:
+                memo_key = None
+            got = _CLIP_LEVELS.get(memo_key) if memo_key else None
+            if got is None:
+                a, _ = read_wav(p)
+                got = (float(np.sum(np.square(a, dtype=np.float64))), float(np.sum(np.square(sosfilt(sos, a)[0]))), a.size)
+                if memo_key:
+                    if len(_CLIP_LEVELS) >= MAX_CLIP_LEVELS:
+                        _CLIP_LEVELS.clear()
+                    _CLIP_LEVELS[memo_key] = got
+            energy += got[0]
+            k_energy += got[1]
+            count += got[2]
         if count == 0:
             return _db(-20.0), -20.0
         lufs = -0.691 + 10 * math.log10(max(self.s.channels * k_energy / count, 1e-12))  # centred speech
