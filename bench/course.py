@@ -1,131 +1,128 @@
-"""Course throughput: every (listener, day) session of a course built by a process pool.
+"""Course throughput: ``relaxgen course`` itself (``generator.course.build_course``).
 
-relaxgen's own course command did not exist when this was written, so this is
-the obvious implementation over the library API: a ``ProcessPoolExecutor``
-with ``jobs`` workers, one shared clip cache, one synthesizer (and speech
-engine) per worker, sessions submitted listener by listener, day by day.
-The clock runs from creating the pool to the last MP3 (worker start-up
-included, as a course command would pay it).
+The bench writes a course manifest (one ``[[session]]`` per day, all with the
+bench's template) and a listener CSV into the work folder, then builds the
+course with the local process pool at ``jobs`` workers into an empty folder
+and cache - packs, playlists, covers, pages and the build manifest included,
+as a user gets them. The clock runs from the call to the last file (pool
+start-up included).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import csv
+import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_SYNTHS: dict[str, Any] = {}
+from generator.pack import TaskResult
 
 
-@dataclass(frozen=True)
-class Job:
-    template: str
-    out: str
-    cache: str
-    minutes: float
-    engine: str | None
-    listener: int
-    day: int
-    days: int
-    profile: dict[str, Any]
-    pool_jobs: int = 1
+class _Collect:
+    """A course reporter that keeps every task's result (and when it finished)."""
+
+    def __init__(self) -> None:
+        self.results: list[tuple[TaskResult, float]] = []
+
+    def begin(self, total: int, up_to_date: int, workers: int) -> None: ...
+    def started(self, worker: str, label: str) -> None: ...
+    def progress(self, worker: str, label: str, frac: float) -> None: ...
+
+    def finished(self, result: TaskResult, label: str) -> None:
+        self.results.append((result, time.monotonic()))
 
 
-def _synth(cache: str, pool_jobs: int) -> Any:
-    """This worker's synthesizer; one speech worker per session when sessions run in parallel."""
-    from generator.tts.cache import ClipCache
-    from generator.tts.synth import Synthesizer
-
-    if cache not in _SYNTHS:
-        _SYNTHS[cache] = Synthesizer(ClipCache(Path(cache)), jobs=1 if pool_jobs > 1 else None)
-    return _SYNTHS[cache]
-
-
-def build_job(job: Job) -> dict[str, Any]:
-    """One session (runs in a pool worker)."""
-    from bench.one import profile_from
-    from generator.api import BuildOptions, build_session
-
-    start = time.monotonic()
-    opts = BuildOptions(
-        cache_dir=Path(job.cache), engine=job.engine, album="Bench course", track=(job.day, job.days)
-    )
-    res = build_session(
-        job.template, job.out, profile_from({"profile": job.profile}), job.minutes, opts, synth=_synth(job.cache, job.pool_jobs)
-    )
-    end = time.monotonic()
-    return {
-        "listener": job.listener, "day": job.day, "pid": os.getpid(), "start": start, "end": end,
-        "seconds": end - start, "audio_s": res.timeline.total_ms / 1000.0,
-        "synthesized": res.synthesized, "cached": res.cached,
-    }
+def profiles(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Per listener, per day: the profile each session is built for."""
+    out = []
+    for listener in spec["listeners"]:
+        days = []
+        for day in range(1, int(spec["days"]) + 1):
+            prof = {**spec.get("base_profile", {}), **listener, "day": day, "minutes": float(spec["minutes"])}
+            days.append(prof)
+        out.append(days)
+    return out
 
 
-def jobs_for(spec: dict[str, Any]) -> list[Job]:
-    days = int(spec["days"])
-    out_dir = Path(spec["out_dir"])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for li, listener in enumerate(spec["listeners"], 1):
-        for day in range(1, days + 1):
-            prof = {**spec.get("base_profile", {}), **listener}
-            prof["day"] = day
-            prof["minutes"] = float(spec["minutes"])
-            jobs.append(Job(
-                spec["template"], str(out_dir / f"listener{li}-day{day:02d}.mp3"), spec["cache"],
-                float(spec["minutes"]), spec.get("engine"), li, day, days, prof, int(spec["jobs"]),
-            ))
-    return jobs
+def write_inputs(spec: dict[str, Any], src: Path) -> tuple[Path, Path]:
+    """The course manifest and the listener CSV for ``spec``, written into ``src``."""
+    src.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(spec["template"], src / "session.j2")
+    lines = ['title = "Bench course"', 'description = "The benchmark session, one a day."', ""]
+    for day in range(1, int(spec["days"]) + 1):
+        lines += ["[[session]]", 'script = "session.j2"', f"minutes = {float(spec['minutes'])!r}",
+                  f"day = {day}", f'title = "Day {day}"', ""]
+    manifest = src / "course.toml"
+    manifest.write_text("\n".join(lines), encoding="utf-8")
+    fields = ["id", "name", "skip", "bed"]
+    listeners = src / "listeners.csv"
+    with listeners.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(fields)
+        for i, lst in enumerate(spec["listeners"], 1):
+            prof = {**spec.get("base_profile", {}), **lst}
+            w.writerow([f"{i:03d}", prof["name"], " ".join(prof.get("skip", ())), prof.get("bed", "")])
+    return manifest, listeners
 
 
-def expected_hits(jobs: list[Job]) -> list[tuple[int, int]]:
-    """For each job in order: (unique clips, clips an earlier job already asked for)."""
+def expected_hits(spec: dict[str, Any]) -> dict[tuple[int, int], tuple[int, int]]:
+    """For each (listener, day), in build order: (unique clips, clips an earlier session
+    already asked for)."""
     from bench.one import profile_from
     from generator.api import prepare
     from generator.tts.cache import ClipCache
     from generator.tts.synth import Synthesizer
 
     seen: set[tuple[str, ...]] = set()
-    out = []
-    syn = Synthesizer(ClipCache(Path(jobs[0].cache)))
-    for j in jobs:
-        # the fake engine gives the same texts, voices and rates without starting espeak-ng
-        prep = prepare(j.template, profile_from({"profile": j.profile}), j.minutes, "fake", synth=syn)
-        keys = [(r.voice, str(r.rate_wpm), str(r.pitch), r.text) for r in prep.requests]
-        out.append((len(keys), sum(1 for k in keys if k in seen)))
-        seen.update(keys)
+    out = {}
+    syn = Synthesizer(ClipCache(Path(spec["cache"])))
+    for li, days in enumerate(profiles(spec), 1):
+        for day, prof in enumerate(days, 1):
+            # the fake engine gives the same texts, voices and rates without starting espeak-ng
+            prep = prepare(spec["template"], profile_from({"profile": prof}), float(spec["minutes"]), "fake", synth=syn)
+            keys = [(r.voice, str(r.rate_wpm), str(r.pitch), r.text) for r in prep.requests]
+            out[(li, day)] = (len(keys), sum(1 for k in keys if k in seen))
+            seen.update(keys)
     return out
 
 
-def _context() -> Any:
-    """forkserver (imports once, workers fork from it; never a plain fork of this process), else spawn."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["bench.course", "generator.api"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def run_course(spec: dict[str, Any]) -> dict[str, Any]:
-    jobs = jobs_for(spec)
-    expected = expected_hits(jobs)
-    n_workers = int(spec["jobs"])
-    ctx = _context()
+    from generator.course import LocalExecutor, build_course
+    from generator.manifest import load_manifest, read_listeners
+    from generator.pack import PackSettings
+    from generator.voices import load_voices
+
+    out_dir = Path(spec["out_dir"])
+    manifest_path, csv_path = write_inputs(spec, out_dir.parent / f"{out_dir.name}-src")
+    expected = expected_hits(spec)
+    manifest = load_manifest(manifest_path)
+    table = read_listeners(csv_path, load_voices().keys())
+    if table.errors:
+        raise RuntimeError(f"bench listener CSV: {table.errors}")
+    folders = {f"{i:03d}": i for i in range(1, len(spec["listeners"]) + 1)}
+    settings = PackSettings(cache_dir=str(spec["cache"]), engine=spec.get("engine"))
+    collect = _Collect()
     t0 = time.monotonic()
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as ex:
-        results = list(ex.map(build_job, jobs))
+    summ = build_course(manifest, table, out_dir, settings, LocalExecutor(int(spec["jobs"])), reporter=collect)
     seconds = time.monotonic() - t0
-    for r, (n, hits) in zip(results, expected, strict=True):
-        r["expected_unique"] = n
-        r["expected_hits"] = hits
+    if summ.failed:
+        raise RuntimeError(f"bench course: {len(summ.failed)} sessions failed: {summ.failed[:3]}")
+    per = []
+    for r, end in collect.results:
+        li, day = folders[Path(r.folder).name.split(" ")[0]], int(r.track["number"])
+        n, hits = expected[(li, day)]
+        per.append({
+            "listener": li, "day": day, "worker": r.worker, "end": end - t0, "seconds": r.seconds,
+            "audio_s": r.track["duration_s"], "synthesized": r.synthesized, "cached": r.cached,
+            "expected_unique": n, "expected_hits": hits,
+        })
+    per.sort(key=lambda x: (x["listener"], x["day"]))
     return {
         "seconds": seconds,
-        "sessions": len(results),
-        "audio_s": sum(r["audio_s"] for r in results),
-        "sessions_per_min": 60.0 * len(results) / seconds,
-        "per_session": results,
+        "sessions": len(per),
+        "audio_s": sum(r["audio_s"] for r in per),
+        "sessions_per_min": 60.0 * len(per) / seconds,
+        "workers": int(spec["jobs"]),
+        "per_session": per,
     }

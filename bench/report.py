@@ -51,7 +51,7 @@ def table(r: dict[str, Any]) -> str:
     row(f"{hi}-minute minus {lo}-minute peak", f"{mem[hi]['peak_tree_mb'] - mem[lo]['peak_tree_mb']:+.1f} MB", "long_session_growth")
     jobs = sorted((k for k in co if k.startswith("j")), key=lambda k: int(k[1:]))
     cfg = r["config"]
-    row(f"Course: {cfg['course_days']} x {cfg['course_listeners']} sessions of {cfg['course_minutes']:g} min",
+    row(f"Course (relaxgen course): {cfg['course_days']} x {cfg['course_listeners']} sessions of {cfg['course_minutes']:g} min",
         ", ".join(f"-j {k[1:]}: {co[k]['sessions_per_min']:.1f} sessions/min ({co[k]['seconds']:.0f} s)" for k in jobs))
     row(f"Course speed-up -j {jobs[-1][1:]} / -j {jobs[0][1:]}", f"{co['speedup']:.2f}x", "parallel_speedup")
     if "machine" in r:

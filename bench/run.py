@@ -191,6 +191,7 @@ def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
         course[f"j{j}"] = figures(r)
         per[j] = r.result["per_session"]
         shutil.rmtree(work / f"course-j{j}", ignore_errors=True)
+        shutil.rmtree(work / f"course-j{j}-src", ignore_errors=True)
     j_lo, j_hi = min(cfg.jobs), max(cfg.jobs)
     course["speedup"] = course[f"j{j_hi}"]["sessions_per_min"] / course[f"j{j_lo}"]["sessions_per_min"]
     from .machine import parallel_capacity
