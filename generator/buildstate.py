@@ -146,7 +146,7 @@ class DepChecker:
         return "unknown"
 
 
-@dataclass
+@dataclass(frozen=True)  # encoded once when saved (BuildState.save): never changed in place
 class Record:
     """One built MP3 (and its sidecars / chapter files)."""
 
@@ -170,6 +170,7 @@ class BuildState:
         self.folder = Path(folder)
         self.path = self.folder / STATE_NAME
         self.records: dict[str, Record] = {}
+        self._encoded: dict[str, tuple[Record, str]] = {}  # name -> (record, its JSON) as last written
         self._load()
 
     def _load(self) -> None:
@@ -182,10 +183,21 @@ class BuildState:
             self.records = {}  # missing or unreadable: everything is rebuilt
 
     def save(self) -> None:
-        data = {"version": STATE_VERSION, "program": program_version(),
-                "outputs": {k: dataclasses.asdict(v) for k, v in sorted(self.records.items())}}
+        """Write the state: a JSON object with one output per line.  Each record is
+        encoded once and kept (the state is saved after every output, so re-encoding
+        all of them each time made a long pack quadratic)."""
+        head = json.dumps({"version": STATE_VERSION, "program": program_version()}, ensure_ascii=False)
+        lines = []
+        for k, rec in sorted(self.records.items()):
+            got = self._encoded.get(k)
+            if got is None or got[0] is not rec:
+                got = (rec, json.dumps(dataclasses.asdict(rec), ensure_ascii=False))
+                self._encoded[k] = got
+            lines.append(f"  {json.dumps(k, ensure_ascii=False)}: {got[1]}")
+        for k in [k for k in self._encoded if k not in self.records]:
+            del self._encoded[k]
         self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        atomic_write_text(self.path, head[:-1] + ', "outputs": {\n' + ",\n".join(lines) + "\n}}\n")
 
     def put(self, name: str, record: Record) -> None:
         self.records[name] = record

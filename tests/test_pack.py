@@ -146,3 +146,22 @@ def test_parts_of_a_course_are_written_as_disc_numbers(run, course_dir: Path, tm
     assert r.exit_code == 0, r.output
     assert [str(ID3(out / n)["TPOS"]) for n in NAMES] == ["1/2", "1/2", "2/2"]
     assert [str(ID3(out / n)["TRCK"]) for n in NAMES] == ["1/3", "2/3", "3/3"]
+
+
+def test_build_state_is_json_with_one_output_a_line_and_round_trips(tmp_path: Path) -> None:
+    from generator.buildstate import Record
+
+    state = BuildState(tmp_path)
+    recs = {f"{i:02d} Day.mp3": Record(f"h{i}", "s", {"t.j2": {"sha": str(i)}}, [f"{i:02d} Day.srt"], 100 + i,
+                                       {"title": f"Tag {i} – ü", "lines": [[0.0, 1.5, "Hallo"]]})
+            for i in range(1, 15)}
+    for name, rec in recs.items():
+        state.put(name, rec)
+    state.put("03 Day.mp3", Record("new", "s", {}, [], 7))  # replaced: written anew, not from the kept text
+    state.forget("05 Day.mp3")
+    text = state.path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert data["outputs"]["03 Day.mp3"]["hash"] == "new" and "05 Day.mp3" not in data["outputs"]
+    assert len(text.splitlines()) == 13 + 2  # one output a line between the head and the end
+    again = BuildState(tmp_path).records
+    assert again == {**{k: v for k, v in recs.items() if k != "05 Day.mp3"}, "03 Day.mp3": Record("new", "s", {}, [], 7)}
