@@ -290,7 +290,7 @@ def build_session(
         bed_override=profile.bed,
         fade_out_ms=15000.0 if profile.sleep else 4000.0,
     )
-    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent)
+    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent, syn.cache.levels)
     title = options.title or prep.title
     with atomic_path(out) as tmp:
         report = render_to(

@@ -29,6 +29,24 @@ def test_key_covers_engine_version_voice_rate_pitch_and_text(tmp_path: Path) -> 
     assert c.key(dataclasses.replace(BASE, voice="my-copy"), "v1") == k
 
 
+def test_clip_levels_are_kept_beside_the_clip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.audio.mixer as mixer
+
+    c = ClipCache(tmp_path)
+    rng = np.random.default_rng(2)
+    path, _ = c.put(c.key(BASE, "v1"), (0.1 * rng.standard_normal(8000)).astype(np.float32))
+    want = mixer.measure_clip(path)
+    assert c.levels(path) == want and path.with_suffix(".lvl").is_file()
+    calls: list[Path] = []
+    monkeypatch.setattr(mixer, "measure_clip", lambda p, sr=44100: calls.append(p) or (0.0, 0.0, 0))
+    assert c.levels(path) == want and calls == []  # read back, not measured again
+    path.with_suffix(".lvl").write_text("garbage", encoding="ascii")
+    assert c.levels(path) == (0.0, 0.0, 0) and calls == [path]  # unreadable: measured again
+    monkeypatch.undo()
+    path2, _ = c.put(c.key(BASE, "v1"), np.full(4000, 0.2, dtype=np.float32))  # the clip remade, shorter
+    assert path2 == path and c.levels(path) == mixer.measure_clip(path) != want
+
+
 def test_put_is_atomic_and_get_detects_corruption(tmp_path: Path) -> None:
     c = ClipCache(tmp_path)
     key = c.key(BASE, "v1")

@@ -30,10 +30,21 @@ from .loudness import Ducker, Limiter, LoudnessMeter
 
 BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
 
-# (clip path, size, mtime) -> (energy, K-weighted energy, samples): a course's sessions share
-# most of their clips, so each is measured once per process
-_CLIP_LEVELS: dict[tuple[str, int, int], tuple[float, float, int]] = {}
+ClipLevels = tuple[float, float, int]  # a clip's energy, K-weighted energy and sample count
+# (clip path, size, mtime) -> levels: a course's sessions share most of their clips, so each is
+# measured (or read from the clip cache) once per process
+_CLIP_LEVELS: dict[tuple[str, int, int], ClipLevels] = {}
 MAX_CLIP_LEVELS = 50_000
+
+
+def measure_clip(path: Path, sr: int = SR) -> ClipLevels:
+    """A speech clip's energy, K-weighted energy (BS.1770) and sample count."""
+    from .loudness import k_weighting_sos
+    from .sigproc import sosfilt
+
+    a, _ = read_wav(path)
+    k = sosfilt(k_weighting_sos(sr), a)[0]
+    return float(np.sum(np.square(a, dtype=np.float64))), float(np.sum(np.square(k))), int(a.size)
 
 
 @dataclass(frozen=True)
@@ -92,8 +103,12 @@ class SessionMix:
         clips: Mapping[ClipRequest, Path],
         settings: MixSettings = MixSettings(),
         base_dir: Path | None = None,
+        levels: Callable[[Path], ClipLevels] | None = None,
     ) -> None:
+        """``levels`` gives a clip's :data:`ClipLevels` (default: :func:`measure_clip`;
+        a clip cache can keep them so a warm build need not read every clip first)."""
         self.tl = timeline
+        self._measure = levels or (lambda p: measure_clip(p, settings.sr))
         self.s = settings
         self.sr = settings.sr
         self.base = base_dir or Path.cwd()
@@ -131,10 +146,6 @@ class SessionMix:
 
     def _speech_level(self, clips: Mapping[ClipRequest, Path], tl: Timeline) -> tuple[float, float]:
         """RMS of the speech (for the bed level) and its K-weighted loudness (LUFS, as stereo)."""
-        from .loudness import k_weighting_sos
-        from .sigproc import sosfilt
-
-        sos = k_weighting_sos(self.sr)
         energy = k_energy = 0.0
         count = 0
         for p in {clips[i.clip] for i in tl.speech}:
@@ -145,8 +156,7 @@ class SessionMix:
                 memo_key = None
             got = _CLIP_LEVELS.get(memo_key) if memo_key else None
             if got is None:
-                a, _ = read_wav(p)
-                got = (float(np.sum(np.square(a, dtype=np.float64))), float(np.sum(np.square(sosfilt(sos, a)[0]))), a.size)
+                got = self._measure(p)
                 if memo_key:
                     if len(_CLIP_LEVELS) >= MAX_CLIP_LEVELS:
                         _CLIP_LEVELS.clear()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio.clips import SR, write_wav
-from ..fsutil import atomic_path
+from ..fsutil import atomic_path, atomic_write_text
 from ..model import ClipRequest
 
 KEY_VERSION = "1"
@@ -60,6 +60,26 @@ class ClipCache:
             p.unlink(missing_ok=True)
             return None
         return p, frames
+
+    def levels(self, clip: Path) -> tuple[float, float, int]:
+        """A cached clip's levels (see ``mixer.measure_clip``), kept beside it in
+        ``KEY.lvl`` (with the clip's size, so a remade clip is measured again)."""
+        from ..audio.mixer import measure_clip
+
+        side = clip.with_suffix(".lvl")
+        try:
+            size = clip.stat().st_size
+            e, k, n, s = side.read_text(encoding="ascii").split()
+            if int(s) == size:
+                return float(e), float(k), int(n)
+        except (OSError, ValueError):
+            pass
+        got = measure_clip(clip)
+        try:
+            atomic_write_text(side, f"{got[0]!r} {got[1]!r} {got[2]} {clip.stat().st_size}\n")
+        except OSError:
+            pass  # a cache we cannot write only costs time
+        return got
 
     def put(self, key: str, samples: np.ndarray) -> tuple[Path, int]:
         dest = self.path(key)
