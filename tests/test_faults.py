@@ -44,6 +44,15 @@ class CrashEngine(FakeEngine):
         super().synthesize(req, out_wav)
 
 
+class SlowOrCrashEngine(FakeEngine):
+    def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
+        if "crash" in req.text.lower():
+            os._exit(9)
+        if "slow" in req.text.lower():
+            time.sleep(2.0)
+        super().synthesize(req, out_wav)
+
+
 class RaiseEngine(FakeEngine):
     def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
         raise RuntimeError("driver exploded")
@@ -115,6 +124,25 @@ def test_engine_fault_fails_the_build_cleanly(engine: str, text: str, start: str
     assert all(not p.name.startswith(TMP_PREFIX) for p in clips)
     if engine != "RaiseEngine":  # the sentence that was spoken stays cached for the next run
         assert len(clips) == 1
+
+
+def test_a_failure_still_stores_what_the_other_workers_were_speaking(work: Path, runner: CliRunner,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    import generator.api as api
+    from generator.tts.synth import Synthesizer
+
+    monkeypatch.setattr(api, "Synthesizer", functools.partial(
+        Synthesizer, engine_specs={"fake": f"{HERE}:SlowOrCrashEngine"}, isolate=True, jobs=2, timeout=10.0))
+    cache = tmp_path / "cache"
+    (work / "t.j2").write_text("A slow sentence. [pause 1s] Now crash.", encoding="utf-8")
+    res = runner.invoke(cli, ["build", "t.j2", "-o", "out/old.mp3", "--engine", "fake", "-q",
+                              "--cache-dir", str(cache)])
+    assert res.exit_code == 1, res.output
+    _one_error_line(res.output, "the fake speech engine crashed (exit code 9) while speaking 'Now crash.'")
+    # the slow sentence was still being spoken when the other one failed for good: it was
+    # finished and stored, so the rerun speaks only what is new
+    assert len(list(cache.rglob("*.wav"))) == 1
 
 
 # ---------------------------------------------------------------- the encoder

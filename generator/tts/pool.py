@@ -186,9 +186,12 @@ class WorkerPool:
         pending: deque[tuple[Task, int]] = deque((t, 1) for t in tasks)
         busy: list[_Worker] = []
         spoken: list[tuple[Task, int, Path]] = []
+        # the first failure stops new work, but what the other workers are speaking is
+        # finished and stored (a rerun need not speak it again); then it is raised
+        failure: RelaxgenError | None = None
         try:
-            while pending or busy or spoken:
-                while pending and len(busy) < self.jobs:
+            while (pending and failure is None) or busy or spoken:
+                while failure is None and pending and len(busy) < self.jobs:
                     task, attempt = pending.popleft()
                     w = self._take_idle()
                     w.task, w.attempt = task, attempt
@@ -205,8 +208,9 @@ class WorkerPool:
                         path, frames = self.post(task, raw)
                     except SynthesisError as e:
                         if attempt >= ATTEMPTS:
-                            raise SynthesisError(f"{e} (tried {ATTEMPTS} times)") from None
-                        pending.appendleft((task, attempt + 1))
+                            failure = failure or SynthesisError(f"{e} (tried {ATTEMPTS} times)")
+                        elif failure is None:
+                            pending.appendleft((task, attempt + 1))
                     else:
                         on_done(task, path, frames)
                     finally:
@@ -236,13 +240,18 @@ class WorkerPool:
                         continue
                     kind, detail = outcome
                     if kind == "fatal":
-                        raise _fatal(detail)
+                        failure = failure or _fatal(detail)
+                        continue
                     if kind == "retry":
                         self._idle.append(w)
+                    if failure is not None:
+                        continue
                     if attempt < ATTEMPTS:
                         pending.appendleft((task, attempt + 1))
                     else:
-                        raise SynthesisError(self._give_up(task, kind, detail))
+                        failure = SynthesisError(self._give_up(task, kind, detail))
+            if failure is not None:
+                raise failure
         except BaseException:
             for w in busy:
                 w.kill()
