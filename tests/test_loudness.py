@@ -223,3 +223,20 @@ def test_duck_without_speech_and_far_away() -> None:
     assert np.all(duck_envelope([], 0, 1000) == 1.0)
     assert np.all(duck_envelope([(0, SR)], 100 * SR, 1000) == 1.0)
     assert duck_envelope([(0, SR)], 0, 0).shape == (0,)
+
+
+def test_limiter_release_cut_matches_the_full_release_and_goes_idle() -> None:
+    # the release stops where the attenuation is under EPS_DB (no float32 sample changes
+    # there): the same samples as a release followed to the end, then the exact fast path
+    x = (_loud_peaks(8) * 3).astype(np.float32)
+    x[-3 * SR :] *= np.float32(0.05)  # a quiet end: the limiter must come back to idle
+    full = Limiter()
+    full.EPS_DB = 1e-300  # never cut
+    a = _run_limiter(x, full, seed=2)
+    cut = Limiter()
+    b = _run_limiter(x, cut, seed=9)
+    assert np.abs(a - b).max() <= 1e-7
+    assert np.array_equal(b[-SR:], x[-SR:])  # released: exactly the input again
+    probe = Limiter()
+    probe.process(x[: -SR // 2])
+    assert probe._idle()

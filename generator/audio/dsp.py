@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, cast
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import AudioError
 from ..paths import display
@@ -30,7 +31,7 @@ TP_FIR: np.ndarray = _fir / _fir[len(_fir) // 2]
 TP_PHASES: tuple[np.ndarray, ...] = tuple(TP_FIR[r::TP_UP][:12].copy() for r in range(1, TP_UP))
 TP_HIST = 11  # input samples of history the phases need
 _TP_GAIN = max(float(np.abs(h).sum()) for h in TP_PHASES)  # |p_r[c]| <= _TP_GAIN * max|x[c-5..c+6]|
-_TP_TAPS = np.arange(12)
+_TP_ROWS = np.stack(TP_PHASES)[:, ::-1].copy()  # (3, 12): phase r applied to x[c-5 .. c+6]
 
 
 def db_to_gain(db: float) -> float:
@@ -83,19 +84,23 @@ def interval_peaks(cat: np.ndarray, lo: int, hi: int, floor: float) -> np.ndarra
     (also <= floor), which skips the interpolation for most of a typical signal.
     ``cat`` is (n, channels); needs ``5 <= lo`` and ``hi <= len(cat) - 6``.
     """
+    ch = cat.shape[1]
     mag = np.abs(cat[:, 0])
-    for ch in range(1, cat.shape[1]):
-        np.maximum(mag, np.abs(cat[:, ch]), out=mag)
+    for c in range(1, ch):
+        np.maximum(mag, np.abs(cat[:, c]), out=mag)
     out = mag[lo:hi].astype(np.float64)
     near = sliding_max(mag, 12)[lo - 5 : hi - 5]  # max over [c-5, c+6]
     cand = np.flatnonzero(near * _TP_GAIN > floor)
-    for i in range(0, len(cand), 1 << 15):
-        cc = cand[i : i + (1 << 15)] + lo
-        win = cat[cc[:, None] + 6 - _TP_TAPS[None, :]].astype(np.float64)  # (m, 12, ch)
-        best = out[cc - lo]
-        for h in TP_PHASES:
-            np.maximum(best, np.abs(np.einsum("mqc,q->mc", win, h)).max(axis=1), out=best)
-        out[cc - lo] = best
+    if len(cand):
+        # every channel's 12-sample windows [c-5, c+6] as rows (a strided view, gathered by
+        # rows): one matrix product gives the three phases of all of them
+        rows = sliding_window_view(np.ascontiguousarray(cat.T), 12, axis=1)  # (ch, len-11, 12)
+        for i in range(0, len(cand), 1 << 15):
+            cc = cand[i : i + (1 << 15)]
+            win = rows[:, cc + lo - 5].reshape(-1, 12).astype(np.float64, copy=False)  # (ch*m, 12)
+            phases = np.abs(_TP_ROWS @ win.T)  # (3, ch*m)
+            best = phases.max(axis=0).reshape(ch, len(cc)).max(axis=0)
+            out[cc] = np.maximum(out[cc], best)
     return out
 
 

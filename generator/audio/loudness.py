@@ -174,7 +174,9 @@ class Limiter:
 
     MARGIN_DB = 0.1  # head-room for gain changes between interpolated samples
     CHUNK = 16384  # longer blocks are limited piecewise (measured: a third less time than 3 s blocks)
+    EPS_DB = 1e-7  # an attenuation this small changes no float32 sample: the release ends there
     _K = 7  # the interpolator needs 6 samples after a position, plus one
+    _DB_TO_LN = -math.log(10.0) / 20.0  # gain = exp(attenuation_db * _DB_TO_LN)
 
     def __init__(
         self,
@@ -187,6 +189,7 @@ class Limiter:
         self.ceiling = db_to_gain(ceiling_dbtp - self.MARGIN_DB)
         self._la = max(1, int(round(lookahead_ms * sr / 1000.0)))
         self._ln_alpha = -1.0 / max(1e-9, release_ms * sr / 1000.0)
+        self._decay = np.exp(self._ln_alpha * np.arange(1, self.CHUNK + 1, dtype=np.float64))  # alpha^(j+1)
         self.latency = self._la + self._K
         self._ch: int | None = None
         self._dt: type[np.floating] = np.float64
@@ -210,11 +213,32 @@ class Limiter:
         n = len(x)
         if n == 0:
             return np.zeros_like(x)
+        if n >= len(self._xh) and self._idle() and self._bound(x) <= self.ceiling:
+            return self._delayed(x)  # most blocks: nothing near the ceiling, no gain pending
         if n > self.CHUNK:  # in pieces: the quiet ones take the fast path (same samples)
             return np.concatenate([self.process(x[i : i + self.CHUNK]) for i in range(0, n, self.CHUNK)])
+        return self._piece(x)
+
+    def _bound(self, x: np.ndarray) -> float:
+        """An upper bound of the true peak over the positions this block makes final."""
+        tail = self._xh[len(self._xh) - 2 * self._K - 1 :]
+        peak = max(float(x.max()), -float(x.min()), float(np.abs(tail).max()))
+        return peak * _TP_GAIN
+
+    def _delayed(self, x: np.ndarray) -> np.ndarray:
+        """The block as a pure delay (exactly what the general path gives at unit gain)."""
+        n, hx, lat = len(x), len(self._xh), self.latency
+        out = np.empty((n, x.shape[1]), dtype=self._dt)
+        out[:lat] = self._xh[self._K :]
+        out[lat:] = x[: n - lat]
+        self._xh = np.array(x[n - hx :], dtype=self._dt)
+        return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
+
+    def _piece(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
         la, k = self._la, self._K
         hx = len(self._xh)
-        cat = np.empty((hx + n, self._ch), dtype=self._dt)
+        cat = np.empty((hx + n, x.shape[1]), dtype=self._dt)
         cat[:hx] = self._xh
         cat[hx:] = x
         below = float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling
@@ -233,10 +257,13 @@ class Limiter:
             return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
         if below and bool(np.all(self._gh == 1.0)):
             # no new peak and none in the look-ahead: only the release of the last one,
-            # hold[j] = att * alpha^(j+1) (what the general path computes, in closed form)
-            gcat = np.ones(la + n)
-            hold = self._att * np.exp(self._ln_alpha * np.arange(1, n + 1, dtype=np.float64))
-            self._att = float(hold[-1])
+            # hold[j] = att * alpha^(j+1) (what the general path computes, in closed form),
+            # needed only while it is above EPS_DB
+            att = self._att
+            live = 0 if att < self.EPS_DB else min(n, int(math.log(self.EPS_DB / att) / self._ln_alpha) + 1)
+            gtail: np.ndarray | None = None
+            hold = att * self._decay[: min(n, live + la)]
+            last = att * float(self._decay[n - 1])
         else:
             if ip is None:
                 ip = interval_peaks(cat, hx - k - 1, hx - k + n, self.ceiling)
@@ -245,20 +272,37 @@ class Limiter:
                 g_req = np.minimum(1.0, self.ceiling / p)
             gcat = np.concatenate([self._gh, g_req])
             m = sliding_min(gcat, la + 1)[:n]  # the smallest required gain over [j-la, j]
-            att = -20.0 * np.log10(np.maximum(m, 1e-12))
-            hold = self._release(att)
-        hg = 10.0 ** (-hold / 20.0)
+            att_db = -20.0 * np.log10(np.maximum(m, 1e-12))
+            full = self._release(att_db)
+            above = np.flatnonzero(full >= self.EPS_DB)
+            live = int(above[-1]) + 1 if len(above) else 0
+            gtail = gcat[-la:]
+            hold = full[: min(n, live + la)]
+            last = float(full[-1])
+        # the gain: the moving average over the look-ahead of the held gain; past the last
+        # attenuation over EPS_DB (plus the look-ahead) every window is at unit gain
+        done = len(hold)
+        hg = np.exp(hold * self._DB_TO_LN)
         hcat = np.concatenate([self._hh, hg])
         cs = np.concatenate([[0.0], np.cumsum(hcat)])
-        s = (cs[la + 1 : la + 1 + n] - cs[:n]) / (la + 1)
-        out = cat[hx - k - la : hx - k - la + n] * s.astype(self._dt, copy=False)[:, None]  # float32 stays float32
+        s = (cs[la + 1 : la + 1 + done] - cs[:done]) / (la + 1)
+        src = cat[hx - k - la : hx - k - la + n]
+        out = np.empty_like(src)
+        np.multiply(src[:done], s.astype(self._dt, copy=False)[:, None], out=out[:done])  # float32 stays float32
+        out[done:] = src[done:]
         self._xh = cat[-hx:]
-        self._gh = gcat[-la:]
-        self._hh = hcat[-la:]
+        if gtail is not None:
+            self._gh = gtail
+        if done == n:
+            self._hh = hcat[-la:]
+            self._att = last
+        else:  # released: the state is exactly idle again
+            self._hh = np.ones(la)
+            self._att = 0.0
         return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
 
     def _idle(self) -> bool:
-        return self._att < 1e-9 and bool(np.all(self._gh == 1.0)) and bool(np.all(self._hh == 1.0))
+        return self._att < self.EPS_DB and bool(np.all(self._gh == 1.0)) and bool(np.all(self._hh == 1.0))
 
     def _release(self, att: np.ndarray) -> np.ndarray:
         """hold[j] = max(att[j], alpha * hold[j-1]) (attenuation in dB, exponential release),
