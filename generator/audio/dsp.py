@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO, cast
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import AudioError
 from ..paths import display
@@ -94,7 +93,10 @@ def interval_peaks(cat: np.ndarray, lo: int, hi: int, floor: float) -> np.ndarra
     if len(cand):
         # every channel's 12-sample windows [c-5, c+6] as rows (a strided view, gathered by
         # rows): one matrix product gives the three phases of all of them
-        rows = sliding_window_view(np.ascontiguousarray(cat.T), 12, axis=1)  # (ch, len-11, 12)
+        planar = np.ascontiguousarray(cat.T)
+        step = planar.strides[1]
+        rows = np.ndarray((ch, planar.shape[1] - 11, 12), planar.dtype, planar, 0,
+                          (planar.strides[0], step, step))  # (ch, len-11, 12), read only here
         for i in range(0, len(cand), 1 << 15):
             cc = cand[i : i + (1 << 15)]
             win = rows[:, cc + lo - 5].reshape(-1, 12).astype(np.float64, copy=False)  # (ch*m, 12)
