@@ -187,3 +187,17 @@ def test_file_bed_decodes_mp3(tmp_path: Path) -> None:
     b = file_bed(mp3, SR, crossfade_s=1.0)
     assert abs(b.loop_lengths[0] - 4 * SR) < SR // 10  # mp3 adds a little padding
     assert abs(_rms_db(b.render(0, 3 * SR)) + 20.0) < 0.5
+
+
+@pytest.mark.parametrize("name", ["rain", "ocean"])
+def test_render_into_a_given_block_is_the_same_render(name: str) -> None:
+    # the mixer has beds write straight into its (uninitialised) block
+    b = builtin_bed(name, SR)
+    longest = max(b.loop_lengths)
+    g = np.linspace(0.2, 1.0, 3 * SR, dtype=np.float32)
+    for start in (0, 12345, longest - SR):  # the last one crosses every loop's wrap point
+        into = np.full((3 * SR, 2), np.nan, dtype=np.float32)
+        got = b.render(start, 3 * SR, g, out=into)
+        assert got is into
+        assert np.array_equal(got, b.render(start, 3 * SR, g))
+        assert np.array_equal(b.render(start, 3 * SR, out=into), b.render(start, 3 * SR))

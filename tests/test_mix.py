@@ -119,3 +119,21 @@ def test_no_clipping_and_clean_joins(run, tmp_path: Path) -> None:  # type: igno
         inside = d[start + 441 : end - 441].max()
         for edge in (start, end):
             assert d[max(0, edge - 88) : edge + 88].max() <= inside * 1.05
+
+
+def test_beds_switching_inside_blocks_render_the_same_in_any_blocks() -> None:
+    # a block inside one bed is rendered straight into the mix block; blocks where a bed
+    # starts, stops or crosses into another start from silence: both give the same samples
+    from generator.audio.mixer import MixSettings, SessionMix
+    from generator.model import TBed, Timeline
+
+    tl = Timeline((TBed(1300.0, "rain", fade_ms=500.0), TBed(4100.0, None, off=True, fade_ms=700.0),
+                   TBed(6000.0, "ocean", fade_ms=0.0), TBed(7900.0, "pink-noise")), 9000.0)
+    whole = SessionMix(tl, {}, MixSettings(fade_in_ms=0.0, fade_out_ms=0.0)).render(0, 9 * SR)
+    for block_ms in (1000.0, 2900.0, 4500.0):
+        mix = SessionMix(tl, {}, MixSettings(fade_in_ms=0.0, fade_out_ms=0.0, block_ms=block_ms))
+        parts = np.concatenate([b for _, b in mix.blocks()])
+        assert np.array_equal(parts, whole)
+    assert np.all(whole[: int(1.3 * SR)] == 0.0)  # silence before the first bed
+    assert np.abs(whole[int(5.0 * SR) : int(6.0 * SR)]).max() == 0.0  # faded out, off until 6 s
+    assert np.abs(whole[int(2 * SR) : int(4 * SR)]).max() > 1e-3

@@ -33,9 +33,11 @@ Envelope = Callable[[int, int], np.ndarray]  # (start, n) -> float32 gain over s
 
 
 class BedSource(Protocol):
-    def render(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
+    def render(
+        self, start: int, n: int, gain: np.ndarray | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Samples [start, start+n) of the bed in its own time: float32 (n, 2), multiplied
-        by ``gain`` (float32, shape (n,)) when given."""
+        by ``gain`` (float32, shape (n,)) when given; written into ``out`` when given."""
         ...
 
 
@@ -48,41 +50,64 @@ class LoopBed:
             raise ValueError("a bed needs at least one non-empty loop")
         self._loops = tuple(loops)
         self._envs = tuple(envelopes) if envelopes is not None else (None,) * len(loops)
+        # loops sharing an envelope are summed first, then shaped once (with the caller's
+        # gain folded into the envelope: one pass over the samples per group)
+        groups: dict[int, tuple[Envelope | None, list[np.ndarray]]] = {}
+        for loop, env in zip(self._loops, self._envs, strict=True):
+            groups.setdefault(id(env), (env, []))[1].append(loop)
+        self._groups = tuple((env, tuple(lps)) for env, lps in groups.values())
 
     @property
     def loop_lengths(self) -> tuple[int, ...]:
         return tuple(len(lp) for lp in self._loops)
 
-    def render(self, start: int, n: int, gain: np.ndarray | None = None) -> np.ndarray:
+    def render(
+        self, start: int, n: int, gain: np.ndarray | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
         if start < 0 or n < 0:
             raise ValueError(f"render(start={start}, n={n}): both must be >= 0")
-        # loops sharing an envelope are summed first, then shaped once (with the caller's
-        # gain folded into the envelope: one pass over the samples per group)
-        groups: dict[int, tuple[Envelope | None, np.ndarray]] = {}
-        for loop, env in zip(self._loops, self._envs, strict=True):
-            k = id(env)
-            if k in groups:
-                _wrapped(loop, start, n, add_to=groups[k][1])
+        if out is None:
+            out = np.empty((n,) + self._loops[0].shape[1:], dtype=np.float32)
+        tmp: np.ndarray | None = None
+        for i, (env, loops) in enumerate(self._groups):
+            if i == 0:
+                dest = out
             else:
-                groups[k] = (env, _wrapped(loop, start, n))
-        out: np.ndarray | None = None
-        for env, acc in groups.values():
+                tmp = dest = np.empty_like(out) if tmp is None else tmp
+            _loop_sum(loops, start, n, dest)
             w = gain if env is None else (env(start, n) if gain is None else env(start, n) * gain)
             if w is not None:
-                acc *= w[:, None]
-            if out is None:
-                out = acc
-            else:
-                out += acc
-        assert out is not None
+                dest *= w[:, None]
+            if i:
+                out += dest
         return out
 
 
-def _wrapped(loop: np.ndarray, start: int, n: int, add_to: np.ndarray | None = None) -> np.ndarray:
-    """loop[(start + i) % len(loop)] for i in range(n), by contiguous copies (or added to
-    ``add_to`` in place)."""
+def _loop_sum(loops: Sequence[np.ndarray], start: int, n: int, out: np.ndarray) -> None:
+    """out = the sum of the loops at [start, start+n), each indexed modulo its length."""
+    spans = [(lp, start % len(lp)) for lp in loops]
+    if len(spans) > 1 and all(pos + n <= len(lp) for lp, pos in spans):  # no loop wraps here
+        np.add(spans[0][0][spans[0][1] : spans[0][1] + n], spans[1][0][spans[1][1] : spans[1][1] + n], out=out)
+        rest = spans[2:]
+    else:
+        _wrapped(loops[0], start, n, into=out)
+        rest = spans[1:]
+    for lp, _ in rest:
+        _wrapped(lp, start, n, add_to=out)
+
+
+def _wrapped(
+    loop: np.ndarray, start: int, n: int, add_to: np.ndarray | None = None, into: np.ndarray | None = None
+) -> np.ndarray:
+    """loop[(start + i) % len(loop)] for i in range(n), by contiguous copies (into ``into``,
+    or added to ``add_to`` in place)."""
     size = len(loop)
-    out = np.empty((n,) + loop.shape[1:], dtype=loop.dtype) if add_to is None else add_to
+    if add_to is not None:
+        out = add_to
+    elif into is not None:
+        out = into
+    else:
+        out = np.empty((n,) + loop.shape[1:], dtype=loop.dtype)
     pos, done = start % size, 0
     while done < n:
         take = min(n - done, size - pos)

@@ -237,7 +237,7 @@ class SessionMix:
     # -- rendering
     def render(self, start: int, n: int) -> np.ndarray:
         """Samples [start, start+n) of the raw mix, float32 (n, 2)."""
-        out = np.zeros((n, 2), dtype=np.float32)
+        out = np.empty((n, 2), dtype=np.float32)
         end = start + n
         self._mix_beds(out, start, end)
         live: set[Path] = set()
@@ -267,13 +267,17 @@ class SessionMix:
         return out
 
     def _mix_beds(self, out: np.ndarray, start: int, end: int) -> None:
-        if not self.beds:
-            return
+        """Fill ``out`` (uninitialised) with the beds of [start, end): a block inside one
+        bed (most) is rendered straight into it, others start from silence."""
         n = end - start
+        spans = [b for b in self.beds if b.end > start and b.start < end]
+        whole = len(spans) == 1 and spans[0].start <= start and spans[0].end >= end
+        if not whole:
+            out.fill(0.0)
+        if not spans:
+            return
         duck = self._ducker.envelope(start, n)
-        for b in self.beds:
-            if b.end <= start or b.start >= end:
-                continue
+        for b in spans:
             lo, hi = max(start, b.start), min(end, b.end)
             g = duck[lo - start : hi - start] * np.float32(b.gain)
             if b.fade_in > 0 and lo < b.start + b.fade_in:  # only blocks inside a fade pay for it
@@ -283,7 +287,10 @@ class SessionMix:
                 pos = np.arange(lo, hi)
                 g *= np.sin(0.5 * np.pi * np.clip((b.end - pos) / b.fade_out, 0.0, 1.0)).astype(np.float32)
             # the bed applies the gain curve itself, together with its own envelopes
-            out[lo - start : hi - start] += b.source.render(lo - b.start, hi - lo, g)
+            if whole:
+                b.source.render(lo - b.start, hi - lo, g, out=out)
+            else:
+                out[lo - start : hi - start] += b.source.render(lo - b.start, hi - lo, g)
 
     def _apply_fades(self, out: np.ndarray, start: int) -> None:
         n = len(out)
