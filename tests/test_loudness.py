@@ -240,3 +240,20 @@ def test_limiter_release_cut_matches_the_full_release_and_goes_idle() -> None:
     probe = Limiter()
     probe.process(x[: -SR // 2])
     assert probe._idle()
+
+
+def test_loudness_of_a_span_from_the_running_meter() -> None:
+    # the mixer measures the read-back excerpt's input with the pass's own meter
+    x = _loud_peaks(40).astype(np.float32)
+    whole = LoudnessMeter()
+    for i in range(0, len(x), 30000):
+        whole.feed(x[i : i + 30000])
+    hop = whole.hop
+    lo, n = 97 * hop, 150 * hop
+    alone = LoudnessMeter()
+    alone.feed(x[lo : lo + n])
+    assert abs(whole.integrated_lufs(lo // hop, n // hop) - alone.integrated_lufs()) < 0.01
+    assert whole.integrated_lufs(0, None) == whole.integrated_lufs()
+    quiet = LoudnessMeter()
+    quiet.feed(np.zeros((10 * SR, 2)))
+    assert quiet.integrated_lufs(20, 50) == -math.inf

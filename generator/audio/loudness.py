@@ -113,18 +113,25 @@ class LoudnessMeter:
         self._peak = max(self._peak, float(interval_peaks(cat, 5, len(cat) - 6, self._peak).max()))
         self._tp_hist = cat[-TP_HIST:]
 
-    def block_loudness(self) -> np.ndarray:
-        """Loudness (LUFS) of every complete 400 ms gating block so far."""
-        h = np.asarray(self._hops)
+    @property
+    def hop(self) -> int:
+        """Samples per 100 ms step: the unit of :meth:`integrated_lufs`'s spans."""
+        return self._hop
+
+    def block_loudness(self, first_hop: int = 0, hops: int | None = None) -> np.ndarray:
+        """Loudness (LUFS) of every complete 400 ms gating block so far (of the blocks
+        inside the span of ``hops`` 100 ms steps from ``first_hop`` when given)."""
+        h = np.asarray(self._hops[first_hop : None if hops is None else first_hop + hops])
         if len(h) < 4:
             return np.zeros(0)
         ms = (h[:-3] + h[1:-2] + h[2:-1] + h[3:]) / (4 * self._hop)
         with np.errstate(divide="ignore"):
             return -0.691 + 10.0 * np.log10(ms)
 
-    def integrated_lufs(self) -> float:
-        """Gated integrated loudness: absolute gate -70 LUFS, relative gate -10 LU; -inf for silence."""
-        lk = self.block_loudness()
+    def integrated_lufs(self, first_hop: int = 0, hops: int | None = None) -> float:
+        """Gated integrated loudness: absolute gate -70 LUFS, relative gate -10 LU; -inf for silence.
+        ``first_hop``/``hops``: of that span only (in 100 ms steps, see :attr:`hop`)."""
+        lk = self.block_loudness(first_hop, hops)
         if len(lk) == 0:
             return -math.inf
         ms = 10.0 ** ((lk + 0.691) / 10.0)

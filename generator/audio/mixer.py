@@ -351,29 +351,30 @@ def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarr
         yield limiter.flush()[skip:]
 
 
-def excerpt_start(mix: SessionMix, n: int) -> int:
-    """Where ``n`` samples hold the most speech (sampled at about 20 sentence starts)."""
+def excerpt_start(mix: SessionMix, n: int, step: int = 1) -> int:
+    """Where ``n`` samples hold the most speech (sampled at about 20 sentence starts),
+    rounded down to a multiple of ``step``."""
     starts = [s for s, _ in mix.intervals]
     best, best_cover = 0, -1
     for s0 in starts[:: max(1, len(starts) // 20)]:
         lo = max(0, min(s0, mix.total - n))
+        lo -= lo % step
         cover = sum(min(e, lo + n) - max(s, lo) for s, e in mix.intervals if e > lo and s < lo + n)
         if cover > best_cover:
             best, best_cover = lo, cover
     return best
 
 
-def codec_loss_db(written: np.ndarray, decoded: np.ndarray, sr: int) -> float:
-    """How much integrated loudness the lossy codec removed: ``written`` (the samples that
-    went into the encoder) against ``decoded`` (the same span read back from the file)."""
-    ch = written.shape[1]
-    m_in, m_out = LoudnessMeter(sr, ch, true_peak=False), LoudnessMeter(sr, ch, true_peak=False)
-    m_in.feed(written)
-    m_out.feed(decoded[: len(written), :ch])
-    a, b = m_in.integrated_lufs(), m_out.integrated_lufs()
-    if not (math.isfinite(a) and math.isfinite(b)):
+def codec_loss_db(written_lufs: float, decoded: np.ndarray, sr: int, channels: int) -> float:
+    """How much integrated loudness the lossy codec removed: ``written_lufs`` (of the
+    samples that went into the encoder) against ``decoded`` (the same span read back from
+    the file)."""
+    m_out = LoudnessMeter(sr, channels, true_peak=False)
+    m_out.feed(decoded[:, :channels])
+    b = m_out.integrated_lufs()
+    if not (math.isfinite(written_lufs) and math.isfinite(b)):
         return 0.0
-    return max(0.0, min(2.0, a - b))
+    return max(0.0, min(2.0, written_lufs - b))
 
 
 ReadBack = Callable[[int, int], np.ndarray]  # (start, n) -> samples decoded from the file just written
@@ -406,16 +407,20 @@ def render_to(
     """
     s = mix.s
     keep_block_memory()
-    n_ex = min(mix.total, int(EXCERPT_S * mix.sr))
-    ex_start = excerpt_start(mix, n_ex) if (read_back is not None and mix.intervals) else None
+    hop = LoudnessMeter(s.sr, s.channels, true_peak=False).hop
+    n_ex = min(mix.total, int(EXCERPT_S * mix.sr)) // hop * hop  # whole 100 ms steps of the meter
+    ex_start = excerpt_start(mix, n_ex, hop) if (read_back is not None and mix.intervals and n_ex) else None
     loss = expected_loss_db
     gain_db = s.target_lufs - mix.speech_lufs + GUESS_OFFSET_LU + loss
     passes = 0
     while True:
         passes += 1
-        lufs, written = _render_pass(mix, gain_db, open_sink, on_block, ex_start, n_ex)
-        if read_back is not None and ex_start is not None and written is not None:
-            loss = codec_loss_db(written, read_back(ex_start, len(written)), mix.sr)
+        meter = _render_pass(mix, gain_db, open_sink, on_block)
+        lufs = meter.integrated_lufs()
+        if read_back is not None and ex_start is not None:
+            # the excerpt's loudness as written comes from the pass's own meter (its 100 ms steps)
+            written = meter.integrated_lufs(ex_start // hop, n_ex // hop)
+            loss = codec_loss_db(written, read_back(ex_start, n_ex), mix.sr, s.channels)
         target = s.target_lufs + loss
         if not math.isfinite(lufs) or abs(target - lufs) <= SPECULATIVE_TOLERANCE_LU or passes >= MAX_PASSES:
             break
@@ -432,15 +437,11 @@ def _render_pass(
     gain_db: float,
     open_sink: Callable[[], AbstractContextManager[Sink]],
     on_block: Callable[[float], None] | None,
-    keep_from: int | None = None,
-    keep_n: int = 0,
-) -> tuple[float, np.ndarray | None]:
-    """Render at ``gain_db`` through the limiter into a new sink: the loudness written (of
-    the file's own channels: a mono file is measured as mono), and a copy of the samples
-    written at [keep_from, keep_from + keep_n) (None without ``keep_from``)."""
+) -> LoudnessMeter:
+    """Render at ``gain_db`` through the limiter into a new sink; the meter that measured
+    what was written (the file's own channels: a mono file is measured as mono)."""
     ch = mix.s.channels
     meter = LoudnessMeter(mix.s.sr, ch, true_peak=False)
-    kept = np.zeros((keep_n, ch), dtype=np.float32) if keep_from is not None else None
     done = 0
     with open_sink() as sink:
         for y in _mastered(mix, gain_db, True):
@@ -448,14 +449,10 @@ def _render_pass(
                 y = y.mean(axis=1, keepdims=True)
             meter.feed(y)
             _write(sink, y)
-            if kept is not None and keep_from is not None:
-                lo, hi = max(done, keep_from), min(done + len(y), keep_from + keep_n)
-                if lo < hi:
-                    kept[lo - keep_from : hi - keep_from] = y[lo - done : hi - done]
             done += len(y)
             if on_block:
                 on_block(min(1.0, done / max(1, mix.total)))
-    return meter.integrated_lufs(), kept
+    return meter
 
 
 def _write(sink: Sink, y: np.ndarray) -> None:
