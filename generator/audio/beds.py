@@ -88,36 +88,27 @@ def _loop_sum(loops: Sequence[np.ndarray], start: int, n: int, out: np.ndarray) 
     spans = [(lp, start % len(lp)) for lp in loops]
     if len(spans) > 1 and all(pos + n <= len(lp) for lp, pos in spans):  # no loop wraps here
         np.add(spans[0][0][spans[0][1] : spans[0][1] + n], spans[1][0][spans[1][1] : spans[1][1] + n], out=out)
-        rest = spans[2:]
+        rest = loops[2:]
     else:
-        _wrapped(loops[0], start, n, into=out)
-        rest = spans[1:]
-    for lp, _ in rest:
-        _wrapped(lp, start, n, add_to=out)
+        _wrapped(loops[0], start, n, out)
+        rest = loops[1:]
+    for lp in rest:
+        _wrapped(lp, start, n, out, add=True)
 
 
-def _wrapped(
-    loop: np.ndarray, start: int, n: int, add_to: np.ndarray | None = None, into: np.ndarray | None = None
-) -> np.ndarray:
-    """loop[(start + i) % len(loop)] for i in range(n), by contiguous copies (into ``into``,
-    or added to ``add_to`` in place)."""
+def _wrapped(loop: np.ndarray, start: int, n: int, out: np.ndarray, add: bool = False) -> None:
+    """out = loop[(start + i) % len(loop)] for i in range(n) (or ``+=`` with ``add``), by
+    contiguous slices."""
     size = len(loop)
-    if add_to is not None:
-        out = add_to
-    elif into is not None:
-        out = into
-    else:
-        out = np.empty((n,) + loop.shape[1:], dtype=loop.dtype)
     pos, done = start % size, 0
     while done < n:
         take = min(n - done, size - pos)
-        if add_to is None:
-            out[done : done + take] = loop[pos : pos + take]
-        else:
+        if add:
             out[done : done + take] += loop[pos : pos + take]
+        else:
+            out[done : done + take] = loop[pos : pos + take]
         done += take
         pos = 0
-    return out
 
 
 def _scipy_fft() -> Any:
