@@ -111,6 +111,26 @@ def decode_to_pcm(mp3: Path, pcm: Path) -> None:
 
 
 def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
+    """Run every measurement in ``work``. Built-in bed loops, which relaxgen stores in its
+    default cache folder, go to ``work/cache/home`` (made first, untimed, as an installed
+    relaxgen has them after its first build): the bench leaves the user's cache alone."""
+    old = os.environ.get("RELAXGEN_CACHE")
+    os.environ["RELAXGEN_CACHE"] = str(work / "cache" / "home")  # inherited by every task
+    try:
+        if not cfg.quick:
+            from generator.audio.beds import BED_NAMES, builtin_bed
+
+            for name in {"rain", "ocean", cfg.bed or "rain"} & set(BED_NAMES):
+                builtin_bed(name)
+        return _run_suite(cfg, work, log)
+    finally:
+        if old is None:
+            os.environ.pop("RELAXGEN_CACHE", None)
+        else:
+            os.environ["RELAXGEN_CACHE"] = old
+
+
+def _run_suite(cfg: Config, work: Path, log: Log) -> dict[str, Any]:
     s = Suite(cfg, work, log)
     work.mkdir(parents=True, exist_ok=True)
     mins = cfg.minutes
