@@ -168,6 +168,11 @@ def gain_for_target(
     return gain, true_peak_dbtp + gain > ceiling_dbtp
 
 
+def _out_dtype(x: np.ndarray) -> type[np.floating]:
+    """The limiter returns float blocks as they came, anything else as float32."""
+    return x.dtype.type if x.dtype.kind == "f" else np.float32
+
+
 class Limiter:
     """Streaming look-ahead peak limiter that keeps the true peak under ``ceiling_dbtp``.
 
@@ -220,11 +225,14 @@ class Limiter:
         n = len(x)
         if n == 0:
             return np.zeros_like(x)
-        if n >= len(self._xh) and self._idle() and self._bound(x) <= self.ceiling:
-            return self._delayed(x)  # most blocks: nothing near the ceiling, no gain pending
+        below: bool | None = None  # the cheap bound, where it was needed already
+        if n >= len(self._xh) and self._idle():
+            below = self._bound(x) <= self.ceiling
+            if below:
+                return self._delayed(x)  # most blocks: nothing near the ceiling, no gain pending
         if n > self.CHUNK:  # in pieces: the quiet ones take the fast path (same samples)
             return np.concatenate([self.process(x[i : i + self.CHUNK]) for i in range(0, n, self.CHUNK)])
-        return self._piece(x)
+        return self._piece(x, below)
 
     def _bound(self, x: np.ndarray) -> float:
         """An upper bound of the true peak over the positions this block makes final."""
@@ -239,16 +247,18 @@ class Limiter:
         out[:lat] = self._xh[self._K :]
         out[lat:] = x[: n - lat]
         self._xh = np.array(x[n - hx :], dtype=self._dt)
-        return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
+        return out.astype(_out_dtype(x), copy=False)
 
-    def _piece(self, x: np.ndarray) -> np.ndarray:
+    def _piece(self, x: np.ndarray, below: bool | None) -> np.ndarray:
+        """One piece (at most CHUNK samples); ``below``: the cheap bound, if known."""
         n = len(x)
         la, k = self._la, self._K
+        if below is None:
+            below = self._bound(x) <= self.ceiling
         hx = len(self._xh)
         cat = np.empty((hx + n, x.shape[1]), dtype=self._dt)
         cat[:hx] = self._xh
         cat[hx:] = x
-        below = float(np.abs(cat[hx - 2 * k - 1 :]).max()) * _TP_GAIN <= self.ceiling
         ip: np.ndarray | None = None
         if not below:
             # per-sample peak: the sample and the interpolated curve over (c-1, c+1), for the
@@ -261,7 +271,7 @@ class Limiter:
             # nothing near the ceiling and no gain reduction pending: a pure delay (exact)
             out = cat[hx - k - la : hx - k - la + n]
             self._xh = cat[-hx:]
-            return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
+            return out.astype(_out_dtype(x), copy=False)
         if below and bool(np.all(self._gh == 1.0)):
             # no new peak and none in the look-ahead: only the release of the last one,
             # hold[j] = att * alpha^(j+1) (what the general path computes, in closed form),
@@ -306,7 +316,7 @@ class Limiter:
         else:  # released: the state is exactly idle again
             self._hh = np.ones(la)
             self._att = 0.0
-        return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
+        return out.astype(_out_dtype(x), copy=False)
 
     def _idle(self) -> bool:
         return self._att < self.EPS_DB and bool(np.all(self._gh == 1.0)) and bool(np.all(self._hh == 1.0))
