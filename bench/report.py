@@ -22,6 +22,9 @@ def table(r: dict[str, Any]) -> str:
 
     row(f"Encode floor: {mins:g} min of PCM -> MP3 (project encoder, 128 kbps stereo)",
         f"{e['seconds']:.2f} s ({e['x_realtime']:.0f}x real time)")
+    if "two_part_s" in e:
+        row("Two-part encode: the same PCM as two parts on two encoders, joined (what a build does on 2+ cores)",
+            f"{e['two_part_s']:.2f} s ({e['seconds'] / e['two_part_s']:.2f}x faster{'' if e['two_part_joined'] else ', NOT joined'})")
     row(f"Synthesis floor: the session's {y['unique_clips']} unique sentences ({y['speech_s'] / 60:.1f} min of speech)",
         f"{y['seconds']:.2f} s ({y['x_realtime']:.0f}x real time)")
     ra = b["ratios"]
@@ -31,6 +34,9 @@ def table(r: dict[str, Any]) -> str:
     row("Warm rebuild (cached speech, bed changed)",
         f"{b['warm']['seconds']:.2f} s = {ra['warm_to_encode']:.2f}x encode, {ra['warm_to_floors']:.2f}x floors",
         "warm_rebuild")
+    if "warm_to_two_part" in ra:
+        row("Builds against the two-part encode (cold / warm)",
+            f"{ra['cold_to_two_part']:.2f}x / {ra['warm_to_two_part']:.2f}x")
     w, c = b["warm"], b["cold"]
     row("CPU s (load-robust): Python / encoder, warm rebuild; encoder alone in the floor",
         f"{w['cpu_self_s']:.1f} / {w['cpu_children_s']:.1f} s; {e['cpu_children_s']:.1f} s")

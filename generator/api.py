@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Any
 
 from .audio.clips import SR
 from .audio.cues import cue_length_ms
-from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, expected_loss_db, read_back
+from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, Mp3PartEncoder, expected_loss_db, read_back
 from .audio.ffmpeg import decode
-from .audio.mixer import MixReport, MixSettings, SessionMix, render_to
+from .audio.mixer import MixReport, MixSettings, Parts, SessionMix, render_to, split_parts
+from .audio.mp3join import FRAME_SAMPLES
 from .errors import ProfileError, RelaxgenError, ScriptError
 from .export import TagInfo, write_tags
 from .fsutil import atomic_path
@@ -237,6 +239,7 @@ class BuildOptions:
     cache_dir: Path | None = None
     engine: str | None = None  # override every voice's engine ("fake" for tests)
     jobs: int | None = None  # speech worker processes (default: the number of cores)
+    encoders: int | None = None  # MP3 encoders per session: 2 encodes two halves on two cores (default: 2 with 2+ cores)
     include_dirs: tuple[Path, ...] = ()
     album: str = ""
     artist: str = ""
@@ -292,6 +295,7 @@ def build_session(
     )
     mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent, syn.cache.levels)
     title = options.title or prep.title
+    parts = split_parts(mix, FRAME_SAMPLES) if _encoders(options) > 1 else None
     with atomic_path(out) as tmp:
         report = render_to(
             mix,
@@ -299,12 +303,28 @@ def build_session(
             (lambda f: progress("mix", f)) if progress else None,
             read_back(tmp, SR, settings.channels),
             expected_loss_db(options.bitrate_kbps),
+            parts,
+            _part_encoder(tmp, parts, settings.channels, options.bitrate_kbps),
         )
         write_tags(tmp, _tags(prep, tl, title, options))
     return BuildResult(
         out, title, tl, report,
         syn.stats.synthesized - before[0], syn.stats.cached - before[1], prep,
     )
+
+
+def _part_encoder(tmp: Path, parts: Parts | None, channels: int, kbps: int) -> Callable[[], Mp3PartEncoder] | None:
+    if parts is None:
+        return None
+    return lambda: Mp3PartEncoder(tmp, parts, SR, channels, kbps)
+
+
+def _encoders(o: BuildOptions) -> int:
+    """Encoders for one session: as asked, else two where two cores are free for it."""
+    if o.encoders is not None:
+        return o.encoders
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if min(cores, o.jobs or cores) >= 2 else 1
 
 
 def _tags(prep: Prepared, tl: Timeline, title: str, o: BuildOptions) -> TagInfo:

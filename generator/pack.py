@@ -172,6 +172,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         engine=o.get("engine"), include_dirs=tuple(Path(p) for p in o.get("include_dirs", ())),
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
         cover=cover, title=task.title, disc=task.disc,
+        encoders=1,  # a pack's or course's sessions run side by side: one core each
     )
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))

@@ -23,6 +23,8 @@ import numpy as np
 from ..errors import AudioError
 from ..paths import display
 from .ffmpeg import decode, ffmpeg_exe
+from .mixer import Parts
+from .mp3join import JoinError, join
 
 DEFAULT_BITRATE = 128
 QUEUE_BLOCKS = 6  # blocks waiting for the encoder (3 s blocks: 18 s of audio, ~6 MB)
@@ -155,6 +157,61 @@ class Mp3Encoder:
             self._reader.join(timeout=5)
         if rc != 0:
             self._fail(f"the MP3 encoder failed (exit {rc})")
+
+
+class Mp3PartEncoder:
+    """Two :class:`Mp3Encoder` processes, one per part of a :class:`~.mixer.Parts`
+    layout, joined into ``path`` when both finished (see :mod:`.mp3join`).
+
+    ``joined`` is False after closing when the streams had no usable joint; then
+    nothing is at ``path`` and the caller encodes in one stream. The part files live
+    next to ``path`` and are gone afterwards, whatever happened.
+    """
+
+    def __init__(self, path: Path, parts: Parts, sr: int = 44100, channels: int = 2,
+                 bitrate_kbps: int = DEFAULT_BITRATE) -> None:
+        self.path = Path(path)
+        self.parts = parts
+        self.joined = False
+        self._paths = [self.path.with_name(f"{self.path.name}.part{i}") for i in (1, 2)]
+        self._encoders = [Mp3Encoder(p, sr, channels, bitrate_kbps) for p in self._paths]
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> Mp3PartEncoder:
+        try:
+            with contextlib.ExitStack() as stack:
+                for e in self._encoders:
+                    stack.enter_context(e)
+                self._stack = stack.pop_all()
+        except BaseException:
+            self._remove_parts()
+            raise
+        return self
+
+    def write_part(self, part: int, block: np.ndarray) -> None:
+        self._encoders[part].write(block)
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            self._stack.__exit__(et, ev, tb)  # finishes (or on an error kills) both encoders
+            if et is None:
+                p = self.parts
+                try:
+                    join(self._paths[0], self._paths[1], p.b_start, p.total, p.joint, self.path)
+                    self.joined = True
+                except (JoinError, OSError) as e:
+                    with contextlib.suppress(OSError):
+                        self.path.unlink()
+                    if isinstance(e, OSError):
+                        raise AudioError(f"cannot write {display(self.path)} ({e.strerror or e}); "
+                                         "nothing was written, run again") from None
+        finally:
+            self._remove_parts()
+
+    def _remove_parts(self) -> None:
+        for p in self._paths:
+            with contextlib.suppress(OSError):
+                p.unlink()
 
 
 def _grow_pipe(f: IO[bytes] | None) -> None:

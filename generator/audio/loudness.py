@@ -118,6 +118,15 @@ class LoudnessMeter:
         """Samples per 100 ms step: the unit of :meth:`integrated_lufs`'s spans."""
         return self._hop
 
+    def spliced(self, at_hop: int, other: LoudnessMeter, other_hop: int) -> LoudnessMeter:
+        """A meter of a signal measured in two overlapping parts: this meter's first
+        ``at_hop`` steps, then ``other``'s from its step ``other_hop`` on (loudness and
+        sample peak; the true peak is not kept)."""
+        m = LoudnessMeter(self.sr, self.channels, true_peak=False)
+        m._hops = self._hops[:at_hop] + other._hops[other_hop:]
+        m._peak = max(self._peak, other._peak)
+        return m
+
     def block_loudness(self, first_hop: int = 0, hops: int | None = None) -> np.ndarray:
         """Loudness (LUFS) of every complete 400 ms gating block so far (of the blocks
         inside the span of ``hops`` 100 ms steps from ``first_hop`` when given)."""

@@ -77,10 +77,31 @@ class MixReport:
     speech_rms_dbfs: float
     samples: int
     passes: int = 1  # render passes (more when the first guess missed the target by more than 0.25 LU)
+    two_part: bool = False  # encoded as two parts on two cores and joined
 
 
 class Sink(Protocol):
     def write(self, block: np.ndarray) -> None: ...
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A session rendered as two overlapping parts, each into its own encoder (two cores):
+    A is [0, a_end), B is [b_start, total); the file goes over from A to B near ``joint``."""
+
+    b_start: int
+    joint: int
+    a_end: int
+    total: int
+
+
+class PartSink(Protocol):
+    """Where the two parts go; ``joined`` tells after closing whether they became one
+    file (else nothing was written and the mix is encoded again in one stream)."""
+
+    joined: bool
+
+    def write_part(self, part: int, block: np.ndarray) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -307,10 +328,12 @@ class SessionMix:
             g *= np.sin(0.5 * np.pi * np.clip((self.total - pos) / fo, 0.0, 1.0)).astype(np.float32)
         out *= g[:, None]
 
-    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+    def blocks(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """The mix from ``start`` to ``end`` (default: all of it) in blocks."""
         step = max(1024, self._smp(self.s.block_ms))
-        for start in range(0, self.total, step):
-            yield start, self.render(start, min(step, self.total - start))
+        stop = self.total if end is None else min(end, self.total)
+        for pos in range(start, stop, step):
+            yield pos, self.render(pos, min(step, stop - pos))
 
 
 @functools.lru_cache(maxsize=1)
@@ -333,12 +356,14 @@ def keep_block_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 16 << 20)) and bool(mallopt(m_trim_threshold, 32 << 20))
 
 
-def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarray]:
-    """The mix with one gain applied (and the limiter, latency removed), block by block."""
+def _mastered(mix: SessionMix, gain_db: float, limit: bool, start: int = 0, end: int | None = None,
+              ) -> Iterator[np.ndarray]:
+    """The mix with one gain applied (and the limiter, latency removed), block by block;
+    from ``start`` to ``end`` only when given (the limiter starts afresh at ``start``)."""
     g = np.float32(_db(gain_db))
     limiter = Limiter(mix.s.ceiling_dbtp, mix.s.sr) if limit else None
     skip = limiter.latency if limiter else 0
-    for _, b in mix.blocks():
+    for _, b in mix.blocks(start, end):
         y = np.multiply(b, g, out=b)  # a fresh block: scaled in place
         if limiter is not None:
             y = limiter.process(y)
@@ -349,6 +374,38 @@ def _mastered(mix: SessionMix, gain_db: float, limit: bool) -> Iterator[np.ndarr
         yield y
     if limiter is not None:
         yield limiter.flush()[skip:]
+
+
+SPLIT_MIN_S = 60.0  # shorter sessions are encoded in one stream
+SPLIT_LEAD_S = 3.0  # part B starts this long before the joint (its limiter and encoder settle)
+SPLIT_TAIL_S = 3.0  # part A goes on this long after it
+
+
+def split_parts(mix: SessionMix, grid: int) -> Parts | None:
+    """Where to cut a session into two parts for two encoders, or None when too short.
+
+    Part B starts on a multiple of ``grid`` (the encoder's frame) and of the meter's
+    100 ms step, and its first 3 s are as free of speech as the choice near the middle
+    allows: in a pause both limiters settle to the same state, so B's samples after the
+    joint are the ones a single pass gives.
+    """
+    sr = mix.sr
+    hop = int(round(0.1 * sr))
+    unit = math.lcm(grid, hop)
+    lead, tail = int(SPLIT_LEAD_S * 10) * hop, int(SPLIT_TAIL_S * 10) * hop
+    if mix.total < SPLIT_MIN_S * sr:
+        return None
+    mid = mix.total // 2
+    starts = [c * unit for c in range(1, mix.total // unit + 1)
+              if c * unit + lead + tail + grid <= mix.total and abs(c * unit + lead - mid) <= mix.total // 6]
+    if not starts:
+        return None
+
+    def speech(lo: int, hi: int) -> int:
+        return sum(min(e, hi) - max(s, lo) for s, e in mix.intervals if e > lo and s < hi)
+
+    b = min(starts, key=lambda b: (speech(b, b + lead), abs(b + lead - mid)))
+    return Parts(b, b + lead, b + lead + tail, mix.total)
 
 
 def excerpt_start(mix: SessionMix, n: int, step: int = 1) -> int:
@@ -392,6 +449,8 @@ def render_to(
     on_block: Callable[[float], None] | None = None,
     read_back: ReadBack | None = None,
     expected_loss_db: float = 0.0,
+    parts: Parts | None = None,
+    open_parts: Callable[[], AbstractContextManager[PartSink]] | None = None,
 ) -> MixReport:
     """Render the mix with one gain into a sink opened by ``open_sink`` (the MP3 encoder).
 
@@ -404,6 +463,10 @@ def render_to(
     within 0.25 LU of the target it is kept: one pass, nothing before the encoder
     starts. Otherwise the mix is rendered again into a fresh sink with the corrected
     gain (at most three passes in all).
+
+    With ``parts`` (see :func:`split_parts`) and ``open_parts``, each pass renders the
+    two parts side by side into the two encoders of a :class:`PartSink`; when those
+    cannot be joined into one file, the pass is done again into ``open_sink``.
     """
     s = mix.s
     keep_block_memory()
@@ -415,7 +478,14 @@ def render_to(
     passes = 0
     while True:
         passes += 1
-        meter = _render_pass(mix, gain_db, open_sink, on_block)
+        if parts is not None and open_parts is not None:
+            meter = _render_parts(mix, gain_db, parts, open_parts, on_block)
+            if meter is None:  # no joint between the two streams: one stream it is
+                parts = None
+                passes -= 1
+                continue
+        else:
+            meter = _render_pass(mix, gain_db, open_sink, on_block)
         lufs = meter.integrated_lufs()
         if read_back is not None and ex_start is not None:
             # the excerpt's loudness as written comes from the pass's own meter (its 100 ms steps)
@@ -429,7 +499,7 @@ def render_to(
         lufs = s.target_lufs + loss  # silence: nothing to correct
     raw_lufs = lufs - gain_db
     return MixReport(gain_db, raw_lufs, lufs - loss, s.ceiling_dbtp, True, 20 * math.log10(mix.speech_rms),
-                     mix.total, passes)
+                     mix.total, passes, parts is not None and open_parts is not None)
 
 
 def _render_pass(
@@ -453,6 +523,42 @@ def _render_pass(
             if on_block:
                 on_block(min(1.0, done / max(1, mix.total)))
     return meter
+
+
+def _render_parts(
+    mix: SessionMix,
+    gain_db: float,
+    parts: Parts,
+    open_parts: Callable[[], AbstractContextManager[PartSink]],
+    on_block: Callable[[float], None] | None,
+) -> LoudnessMeter | None:
+    """:func:`_render_pass` for two parts rendered side by side (the one behind gets
+    the next block, so both encoders stay busy); None when they were not joined."""
+    ch = mix.s.channels
+    streams = [_mastered(mix, gain_db, True, 0, parts.a_end), _mastered(mix, gain_db, True, parts.b_start)]
+    meters = [LoudnessMeter(mix.s.sr, ch, true_peak=False) for _ in streams]
+    done = [0, 0]
+    live = [0, 1]
+    with open_parts() as sink:
+        while live:
+            i = min(live, key=lambda i: done[i])
+            y = next(streams[i], None)
+            if y is None:
+                live.remove(i)
+                continue
+            if ch == 1:
+                y = y.mean(axis=1, keepdims=True)
+            meters[i].feed(y)
+            if len(y):
+                sink.write_part(i, np.ascontiguousarray(y, dtype=np.float32))
+            done[i] += len(y)
+            if on_block:
+                covered = min(done[0], parts.joint) + max(0, done[1] - (parts.joint - parts.b_start))
+                on_block(min(1.0, covered / max(1, mix.total)))
+    if not sink.joined:
+        return None
+    hop = meters[0].hop
+    return meters[0].spliced(parts.joint // hop, meters[1], (parts.joint - parts.b_start) // hop)
 
 
 def _write(sink: Sink, y: np.ndarray) -> None:
