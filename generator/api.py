@@ -43,6 +43,7 @@ from .timeline import (
 )
 from .tts.base import resolve_voice_id
 from .tts.cache import ClipCache
+from .tts.pool import mp_helpers, stop_mp_helpers
 from .tts.synth import Synthesizer
 from .voices import load_voices, pick_voice, platform_key
 
@@ -277,6 +278,7 @@ def build_session(
     out = Path(out)
     if out.suffix.lower() != ".mp3":
         raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
+    helpers = mp_helpers()
     syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
     prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
     if prep.target_ms is None:  # a far too long script fails before any speech (a target is capped anyway)
@@ -285,6 +287,7 @@ def build_session(
     clips = syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None)
     if synth is None:
         syn.close()  # our own speech workers are not needed while mixing: free their memory
+        stop_mp_helpers(helpers)  # and the fork server and resource tracker started for them
     tl = timed(prep, {c: clips[c].dur_ms for c in prep.requests})
     settings = MixSettings(
         channels=1 if options.mono else 2,

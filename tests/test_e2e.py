@@ -110,3 +110,43 @@ def test_breathing_beats_land_on_the_plan(run, tmp_path: Path) -> None:  # type:
     for b in beats:
         nearest = min(found, key=lambda t: abs(t * 1000 - b))
         assert abs(nearest * 1000 - b) <= 20, (b, nearest)
+
+
+TWO_PART_BUILD = """
+import json, sys
+from pathlib import Path
+import psutil
+from generator.api import BuildOptions, build_session
+from generator.profile import Profile
+
+seen = []
+
+def progress(phase, frac):
+    if phase == "mix" and not seen:  # the mix has begun: which helper processes are left?
+        seen.append([p.name() for p in psutil.Process().children(recursive=True)])
+
+out, tmpl, cache = sys.argv[1:4]
+res = build_session(tmpl, out, Profile(name="Anna"), None, BuildOptions(encoders=2, cache_dir=Path(cache)), progress)
+print(json.dumps({"children": seen[0], "two_part": res.mix.two_part, "samples": res.mix.samples}))
+"""
+
+
+def test_two_part_build_with_the_real_engine_mixes_with_just_two_encoders(tmp_path: Path) -> None:
+    """A fresh process: speech workers, fork server and resource tracker are gone before
+    the mix, the two encoders run, and the joined file decodes to its planned length."""
+    import subprocess
+    import sys
+
+    t = tmp_path / "t.j2"
+    t.write_text("".join(f"[chapter Part {i}]\nBreathe in slowly, and let the breath go, part {i}.\n[pause 8s]\n"
+                         for i in range(1, 8)))
+    out = tmp_path / "two.mp3"
+    r = subprocess.run([sys.executable, "-c", TWO_PART_BUILD, str(out), str(t), str(tmp_path / "cache")],
+                       capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    assert got["two_part"]
+    assert len(got["children"]) == 2 and all("ffmpeg" in n for n in got["children"]), got["children"]
+    a = load(out)
+    assert len(a) == got["samples"] >= 60 * 44100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "t.j2", "two.mp3"]

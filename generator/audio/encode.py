@@ -35,7 +35,8 @@ _FF_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # "[out#0/mp3 @ 0x55...
 class Mp3Encoder:
     """``with Mp3Encoder(tmp_path) as enc: enc.write(block)``; the caller renames on success."""
 
-    def __init__(self, path: Path, sr: int = 44100, channels: int = 2, bitrate_kbps: int = DEFAULT_BITRATE) -> None:
+    def __init__(self, path: Path, sr: int = 44100, channels: int = 2, bitrate_kbps: int = DEFAULT_BITRATE,
+                 queue_blocks: int = QUEUE_BLOCKS) -> None:
         self.path = Path(path)
         self.sr = sr
         self.channels = channels
@@ -44,7 +45,7 @@ class Mp3Encoder:
         self._err = b""
         self._reader: threading.Thread | None = None
         self._feeder: threading.Thread | None = None
-        self._queue: queue.Queue[bytes | None] = queue.Queue(QUEUE_BLOCKS)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(queue_blocks)
         self._broken = threading.Event()
 
     def __enter__(self) -> Mp3Encoder:
@@ -174,7 +175,8 @@ class Mp3PartEncoder:
         self.parts = parts
         self.joined = False
         self._paths = [self.path.with_name(f"{self.path.name}.part{i}") for i in (1, 2)]
-        self._encoders = [Mp3Encoder(p, sr, channels, bitrate_kbps) for p in self._paths]
+        # half the queue each: the mixer keeps two encoders busy with the same memory as one
+        self._encoders = [Mp3Encoder(p, sr, channels, bitrate_kbps, QUEUE_BLOCKS // 2) for p in self._paths]
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Mp3PartEncoder:

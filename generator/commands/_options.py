@@ -45,7 +45,8 @@ def engine_option(f: F) -> F:
 
 def jobs_option(f: F) -> F:
     return click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
-                        help="Speech worker processes (default: the number of cores).")(f)
+                        help="Cores to use: speech worker processes, and with 2 or more a session of a minute "
+                             "or longer is encoded as two parts at once (default: the number of cores).")(f)
 
 
 def get_profile(profile_path: Path | None, sets: tuple[str, ...]) -> Profile:

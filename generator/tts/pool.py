@@ -88,6 +88,29 @@ def prestart() -> None:
             forkserver.ensure_running()
 
 
+def mp_helpers() -> tuple[int | None, int | None]:
+    """Process ids of multiprocessing's fork server and resource tracker (None: not running)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    return (getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None),
+            getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid", None))
+
+
+def stop_mp_helpers(before: tuple[int | None, int | None]) -> None:
+    """Stop the fork server and the resource tracker if they were started after ``before``
+    (a :func:`mp_helpers` taken then) and no worker of ours runs: a build's speech needed
+    them, its mix and encode do not (about 28 MB; they start again when needed). Our
+    workers hold no semaphores or shared memory, so the tracker has nothing to clean up."""
+    from multiprocessing import forkserver, resource_tracker
+
+    now = mp_helpers()
+    with contextlib.suppress(Exception):  # private hooks (Python 3.8+): at worst both keep running
+        if now[0] is not None and before[0] is None:
+            forkserver._forkserver._stop()  # type: ignore[attr-defined]
+        if now[1] is not None and before[1] is None:
+            resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
+
+
 _START_LOCK = threading.Lock()
 
 
