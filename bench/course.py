@@ -2,7 +2,8 @@
 
 The bench writes a course manifest (one ``[[session]]`` per day, all with the
 bench's template) and a listener CSV into the work folder, then builds the
-course with the local process pool at ``jobs`` workers into an empty folder
+course with the executor ``relaxgen course -j JOBS`` uses (``-j 1`` in the calling
+process, more in the local process pool) into an empty folder
 and cache - packs, playlists, covers, pages and the build manifest included,
 as a user gets them. The clock runs from the call to the last file (pool
 start-up included).
@@ -88,7 +89,7 @@ def expected_hits(spec: dict[str, Any]) -> dict[tuple[int, int], tuple[int, int]
 
 
 def run_course(spec: dict[str, Any]) -> dict[str, Any]:
-    from generator.course import LocalExecutor, build_course
+    from generator.course import build_course, make_executor
     from generator.manifest import load_manifest, read_listeners
     from generator.pack import PackSettings
     from generator.voices import load_voices
@@ -104,7 +105,7 @@ def run_course(spec: dict[str, Any]) -> dict[str, Any]:
     settings = PackSettings(cache_dir=str(spec["cache"]), engine=spec.get("engine"))
     collect = _Collect()
     t0 = time.monotonic()
-    summ = build_course(manifest, table, out_dir, settings, LocalExecutor(int(spec["jobs"])), reporter=collect)
+    summ = build_course(manifest, table, out_dir, settings, make_executor("local", int(spec["jobs"])), reporter=collect)
     seconds = time.monotonic() - t0
     if summ.failed:
         raise RuntimeError(f"bench course: {len(summ.failed)} sessions failed: {summ.failed[:3]}")
