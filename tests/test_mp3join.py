@@ -137,6 +137,24 @@ def test_joined_file_is_part_a_then_part_b_gapless(tmp_path: Path, channels: int
     assert mutagen.mp3.MP3(out).info.length == pytest.approx(mutagen.mp3.MP3(tmp_path / "one.mp3").info.length)
 
 
+def test_the_window_types_read_from_the_side_information_follow_the_standard(tmp_path: Path) -> None:
+    """The joint compares block types, so they must be read right: the clicks give short
+    windows, and every channel goes long -> start -> short -> stop -> long, never skipping."""
+    x = _signal(8)
+    _encode(tmp_path / "x.mp3", x)
+    s = Stream(tmp_path / "x.mp3")
+    per_channel: list[list[int]] = [[], []]
+    for i in range(s.frames):
+        b = s.frame(i).blocks  # granule 0 (left, right), granule 1 (left, right)
+        for gr in range(2):
+            for ch in range(2):
+                per_channel[ch].append(b[2 * gr + ch])
+    allowed = {0: {0, 1}, 1: {2}, 2: {2, 3}, 3: {0, 1}}
+    for seq in per_channel:
+        assert seq.count(2) >= 4, "the clicks should switch to short windows"
+        assert all(nxt in allowed[cur] for cur, nxt in zip(seq, seq[1:], strict=False)), seq
+
+
 def test_reservoir_bytes_of_part_b_move_into_the_free_end_of_part_a(tmp_path: Path) -> None:
     """At a joint where B's first frame takes bytes from its reservoir, the file decodes
     as B from there on: those bytes were written where A's frames left room."""

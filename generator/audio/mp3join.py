@@ -148,8 +148,8 @@ def _block_types(data: bytes, side: int, channels: int) -> tuple[int, ...]:
     at = 9 + (5 if channels == 1 else 3) + 4 * channels  # main_data_begin, private bits, scfsi
     out = []
     for _ in range(2 * channels):  # granule by granule, channel by channel: 59 bits each
-        switching = (bits >> (width - at - 30)) & 1  # after part2_3_length, big_values, global_gain, sf_compress
-        out.append((bits >> (width - at - 32)) & 3 if switching else 0)
+        switching = (bits >> (width - at - 34)) & 1  # after part2_3_length, big_values, global_gain, sf_compress
+        out.append((bits >> (width - at - 36)) & 3 if switching else 0)
         at += 59
     return tuple(out)
 
