@@ -66,6 +66,10 @@ def table(r: dict[str, Any]) -> str:
             f"{mc['capacity']:.2f}x the work"
             + (f" (median; {mc['range'][0]:.2f}-{mc['range'][1]:.2f}x)" if "range" in mc else "")
             + f"; course efficiency {100 * co['efficiency']:.0f} %")
+    if "two_part_s" in e:  # a course is MP3 encoding above all: how well do two encoders run at once here?
+        two = e["seconds"] / e["two_part_s"]
+        row("Machine for encoding: two encoders at once vs one (encode floor / two-part encode)",
+            f"{two:.2f}x; the course got {co['speedup'] / two:.2f} of it")
     row("Cache hit rate, second listener", f"{100 * ca['second_listener_hit_rate']:.0f} % (expected {100 * ca['second_listener_expected']:.0f} %)")
 
     head = ("Measure", "Result", "Target", "")
