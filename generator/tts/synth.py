@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import tempfile
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from ..errors import SynthesisError
 from ..model import ClipRequest
 from .base import Engine, engine_from_spec, model_identity
 from .cache import ClipCache
+from .claims import MAX_WAIT_S, POLL_S, Claims
 from .pool import DEFAULT_TIMEOUT_S, Task, WorkerPool, render_clip
 
 
@@ -160,13 +162,65 @@ class Synthesizer:
             if progress:
                 progress(done, total)
 
+        def arrived(task: Task, path: Path, frames: int) -> None:  # spoken by another process meanwhile
+            nonlocal done
+            for r in by_key[task.key]:
+                out[r] = Clip(path, frames)
+            self.stats.cached += 1
+            done += 1
+            if progress:
+                progress(done, total)
+
+        claims = Claims(self.cache.root)
+        pending, overdue = tasks, set[str]()
+        while pending:  # speak what no other process is speaking, then wait for the rest
+            mine = [t for t in pending if claims.take(t.key)]
+            forced = [t for t in pending if t.key in overdue and t not in mine]
+            try:
+                self._speak(mine + forced, finished)
+            finally:
+                for t in mine:
+                    claims.release(t.key)
+            spoken = {t.key for t in mine + forced}
+            pending, late = self._await([t for t in pending if t.key not in spoken], claims, arrived)
+            overdue |= late
+        return out
+
+    def _speak(self, tasks: Sequence[Task], finished: Callable[[Task, Path, int], None]) -> None:
         for engine in dict.fromkeys(t.req.engine for t in tasks):
             batch = [t for t in tasks if t.req.engine == engine]
             if self.in_workers(engine):
                 self._pool(engine).run(batch, finished)
             else:
                 self._inline(engine, batch, finished)
-        return out
+
+    def _await(self, tasks: Sequence[Task], claims: Claims,
+               arrived: Callable[[Task, Path, int], None]) -> tuple[list[Task], set[str]]:
+        """Wait for clips other processes claimed. The tasks whose claim went away
+        without a clip (its process failed or died) come back to be spoken here, and
+        so do all after ``MAX_WAIT_S`` (their keys: the second value) - a live but
+        stuck process does not stop this one."""
+        left, orphans = list(tasks), list[Task]()
+        t0 = time.monotonic()
+        while left:
+            if time.monotonic() - t0 > MAX_WAIT_S:
+                return orphans + left, {t.key for t in left}
+            still = []
+            for t in left:
+                hit = self.cache.get(t.key)
+                if hit is None and not claims.held(t.key):
+                    hit = self.cache.get(t.key)  # it may have landed just before the claim went
+                    if hit is None:
+                        orphans.append(t)
+                        continue
+                if hit is None:
+                    still.append(t)
+                else:
+                    arrived(t, *hit)
+            left = still
+            if left:
+                time.sleep(POLL_S)
+        return orphans, set()
 
     def _inline(self, engine: str, tasks: Sequence[Task], finished: Callable[[Task, Path, int], None]) -> None:
         eng = self.engine(engine)

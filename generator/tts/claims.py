@@ -1,0 +1,74 @@
+"""Claims on the clips being spoken, shared by every process that uses one cache.
+
+Two course workers that need the same sentence at the same moment would both
+speak it. Before speaking a missing clip a process claims its key: a file
+created exclusively in the cache's ``claims/`` folder, holding the host and
+process id. Another process that needs the clip waits for it instead, and
+takes the claim over when its process has died (same host) or the claim is
+older than ``STALE_S`` (another host, e.g. a Dask worker on a shared cache).
+Where claims cannot be written (a read-only cache), every process just speaks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+from ..fsutil import _HOST, _pid_alive
+
+STALE_S = 600.0  # a claim of another host this old is abandoned
+POLL_S = 0.02  # how often a waiting process looks for the clip
+MAX_WAIT_S = 300.0  # then it speaks the clip itself: the claimant may be stuck (stopped, hung)
+
+
+class Claims:
+    def __init__(self, cache_root: Path) -> None:
+        self.dir = Path(cache_root) / "claims"
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key
+
+    def take(self, key: str) -> bool:
+        """Claim ``key``; False when a live process holds it."""
+        for _ in range(2):  # once more after removing a stale claim
+            try:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self._path(key), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._stale(key):
+                    return False
+                self.release(key)
+                continue
+            except OSError:
+                return True  # no claims here (read-only or odd file system): speak it
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(f"{_HOST} {os.getpid()}\n")
+            return True
+        return False
+
+    def release(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self._path(key).unlink()
+
+    def held(self, key: str) -> bool:
+        """Whether a live process holds a claim on ``key`` (a stale claim is removed)."""
+        if not self._path(key).exists():
+            return False
+        if self._stale(key):
+            self.release(key)
+            return False
+        return True
+
+    def _stale(self, key: str) -> bool:
+        p = self._path(key)
+        try:
+            text = p.read_text(encoding="ascii", errors="replace").split()
+            age = time.time() - p.stat().st_mtime
+        except OSError:
+            return False  # gone already: the caller looks again
+        if len(text) == 2 and text[0] == _HOST and text[1].isdigit():
+            pid = int(text[1])
+            return pid == os.getpid() or not _pid_alive(pid)  # our own: left by an earlier error
+        return age > STALE_S  # another host's (or still being written): only its age tells

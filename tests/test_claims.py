@@ -1,0 +1,131 @@
+"""Processes sharing one cache speak each missing sentence once (course workers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from generator.fsutil import _HOST
+from generator.model import ClipRequest
+from generator.tts.cache import ClipCache
+from generator.tts.claims import Claims
+from generator.tts.fake import FakeEngine, fake_samples
+from generator.tts.synth import Synthesizer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reqs(n: int) -> list[ClipRequest]:
+    return [ClipRequest("fake", "calm-en", "fake/en", "en", 135.0, 40, f"Sentence number {i}, slowly.") for i in range(n)]
+
+
+class SlowEngine(FakeEngine):
+    """The fake engine at 40 ms a sentence: long enough for two processes to overlap."""
+
+    def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
+        time.sleep(0.04)
+        super().synthesize(req, out_wav)
+
+
+SPEAK = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from tests.test_claims import SlowEngine, _reqs
+from generator.tts.cache import ClipCache
+from generator.tts.synth import Synthesizer
+while time.time() < float(sys.argv[3]):  # both start at the same moment
+    time.sleep(0.001)
+syn = Synthesizer(ClipCache(Path(sys.argv[1])), engines={"fake": SlowEngine()})
+clips = syn.synthesize_all(_reqs(24))
+print(json.dumps({"synthesized": syn.stats.synthesized, "cached": syn.stats.cached, "clips": len(clips)}))
+"""
+
+
+def test_two_processes_needing_the_same_sentences_speak_each_once(tmp_path: Path) -> None:
+    start = time.time() + 1.5
+    procs = [subprocess.Popen([sys.executable, "-c", SPEAK, str(tmp_path), str(ROOT), str(start)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    got = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err[-2000:]
+        got.append(json.loads(out.strip().splitlines()[-1]))
+    assert [g["clips"] for g in got] == [24, 24]
+    assert sum(g["synthesized"] for g in got) == 24  # each sentence spoken by one of them
+    assert all(g["synthesized"] + g["cached"] == 24 for g in got)
+    assert ClipCache(tmp_path).info().entries == 24
+    assert not list((tmp_path / "claims").iterdir())
+
+
+def test_a_claim_of_a_live_process_is_waited_for(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    syn = Synthesizer(cache, engines={"fake": FakeEngine()})
+    req = _reqs(1)[0]
+    key = syn.key(req)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / "claims").mkdir()
+        (tmp_path / "claims" / key).write_text(f"{_HOST} {other.pid}\n")
+
+        def the_other_process_finishes() -> None:
+            time.sleep(0.4)
+            cache.put(key, fake_samples(req))
+            (tmp_path / "claims" / key).unlink()
+
+        threading.Thread(target=the_other_process_finishes).start()
+        t0 = time.monotonic()
+        clips = syn.synthesize_all([req])
+        assert time.monotonic() - t0 >= 0.35  # it waited ...
+        assert syn.stats.synthesized == 0 and syn.stats.cached == 1  # ... and took the other's clip
+        assert clips[req].path == cache.path(key)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    syn = Synthesizer(ClipCache(tmp_path), engines={"fake": FakeEngine()})
+    req = _reqs(1)[0]
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / syn.key(req)).write_text(f"{_HOST} {dead.pid}\n")
+    syn.synthesize_all([req])
+    assert syn.stats.synthesized == 1
+    assert not list((tmp_path / "claims").iterdir())
+
+
+def test_a_claim_whose_process_gave_up_without_a_clip_is_spoken_here(tmp_path: Path) -> None:
+    """The other process failed on the sentence and let its claim go: speak it here."""
+    cache = ClipCache(tmp_path)
+    syn = Synthesizer(cache, engines={"fake": FakeEngine()})
+    req = _reqs(1)[0]
+    claims = Claims(tmp_path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / "claims").mkdir()
+        (tmp_path / "claims" / syn.key(req)).write_text(f"{_HOST} {other.pid}\n")
+        threading.Timer(0.3, claims.release, (syn.key(req),)).start()
+        syn.synthesize_all([req])
+        assert syn.stats.synthesized == 1
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_claims_of_other_hosts_expire_by_age(tmp_path: Path) -> None:
+    claims = Claims(tmp_path)
+    assert claims.take("k1")
+    assert claims.take("k1")  # our own claim again: taken over (only an earlier error leaves one)
+    p = tmp_path / "claims" / "k2"
+    p.write_text("otherhost 12345\n")
+    assert claims.held("k2") and not claims.take("k2")
+    old = time.time() - 3600
+    os.utime(p, (old, old))
+    assert not claims.held("k2") and claims.take("k2")
