@@ -100,8 +100,8 @@ def _lame_fields(path: Path) -> tuple[dict[str, int], dict[str, int], Stream]:
 
 @pytest.mark.parametrize(("channels", "kbps"), [(2, 128), (1, 64), (2, 320)])
 def test_joined_file_is_part_a_then_part_b_gapless(tmp_path: Path, channels: int, kbps: int) -> None:
-    x = _signal(30, channels)
-    parts = _layout(x)
+    x = _signal(18, channels)
+    parts = _layout(x, 9.0)
     out = tmp_path / "joined.mp3"
     enc = _encode_parts(out, x, parts, kbps)
     assert enc.joined
@@ -211,7 +211,7 @@ Let the shoulders soften and let the breath flow out.
 """
 
 
-def _build(tmp_path: Path, name: str, encoders: int, rounds: int = 5, engine: str = "fake"):  # type: ignore[no-untyped-def]
+def _build(tmp_path: Path, name: str, encoders: int, rounds: int = 4, engine: str = "fake"):  # type: ignore[no-untyped-def]
     t = tmp_path / "two.j2"
     t.write_text(TEMPLATE.replace("range(rounds)", f"range({rounds})"))
     opts = BuildOptions(engine=engine, encoders=encoders, cache_dir=tmp_path / "cache")
