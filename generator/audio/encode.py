@@ -16,15 +16,17 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import AudioError
 from ..paths import display
 from .ffmpeg import decode, ffmpeg_exe
-from .mixer import Parts
 from .mp3join import JoinError, join
+
+if TYPE_CHECKING:
+    from .mixer import Parts
 
 DEFAULT_BITRATE = 128
 QUEUE_BLOCKS = 6  # blocks waiting for the encoder (3 s blocks: 18 s of audio, ~6 MB)

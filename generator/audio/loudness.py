@@ -48,6 +48,11 @@ def k_weighting_sos(sr: int) -> np.ndarray:
     return np.array(rows)
 
 
+def meter_hop(sr: int) -> int:
+    """Samples per 100 ms step of :class:`LoudnessMeter` (400 ms blocks with 75 % overlap)."""
+    return int(round(0.1 * sr))
+
+
 class LoudnessMeter:
     """Integrated loudness (gated) and true peak of a signal fed in order, in blocks of any size.
 
@@ -64,7 +69,7 @@ class LoudnessMeter:
         self._sos = k_weighting_sos(sr)
         self._zi = np.zeros((self._sos.shape[0], 2, channels))
         self._w = np.array(_CH_WEIGHTS[:channels])
-        self._hop = int(round(0.1 * sr))  # 100 ms: 400 ms blocks with 75 % overlap
+        self._hop = meter_hop(sr)
         self._hops: list[float] = []  # weighted energy per complete 100 ms hop
         self._acc = 0.0
         self._acc_n = 0

@@ -29,7 +29,7 @@ from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
 from . import beds as beds_mod
 from . import cues as cues_mod
 from .clips import SR, read_wav
-from .loudness import Ducker, Limiter, LoudnessMeter
+from .loudness import Ducker, Limiter, LoudnessMeter, meter_hop
 
 BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
 
@@ -390,9 +390,9 @@ def split_parts(mix: SessionMix, grid: int) -> Parts | None:
     joint are the ones a single pass gives.
     """
     sr = mix.sr
-    hop = int(round(0.1 * sr))
+    hop = meter_hop(sr)
     unit = math.lcm(grid, hop)
-    lead, tail = int(SPLIT_LEAD_S * 10) * hop, int(SPLIT_TAIL_S * 10) * hop
+    lead, tail = round(SPLIT_LEAD_S * sr / hop) * hop, round(SPLIT_TAIL_S * sr / hop) * hop
     if mix.total < SPLIT_MIN_S * sr:
         return None
     mid = mix.total // 2
@@ -470,7 +470,7 @@ def render_to(
     """
     s = mix.s
     keep_block_memory()
-    hop = LoudnessMeter(s.sr, s.channels, true_peak=False).hop
+    hop = meter_hop(s.sr)
     n_ex = min(mix.total, int(EXCERPT_S * mix.sr)) // hop * hop  # whole 100 ms steps of the meter
     ex_start = excerpt_start(mix, n_ex, hop) if (read_back is not None and mix.intervals and n_ex) else None
     loss = expected_loss_db
@@ -518,7 +518,7 @@ def _render_pass(
             if ch == 1:
                 y = y.mean(axis=1, keepdims=True)
             meter.feed(y)
-            _write(sink, y)
+            _write(sink.write, y)
             done += len(y)
             if on_block:
                 on_block(min(1.0, done / max(1, mix.total)))
@@ -549,8 +549,7 @@ def _render_parts(
             if ch == 1:
                 y = y.mean(axis=1, keepdims=True)
             meters[i].feed(y)
-            if len(y):
-                sink.write_part(i, np.ascontiguousarray(y, dtype=np.float32))
+            _write(functools.partial(sink.write_part, i), y)
             done[i] += len(y)
             if on_block:
                 covered = min(done[0], parts.joint) + max(0, done[1] - (parts.joint - parts.b_start))
@@ -561,6 +560,6 @@ def _render_parts(
     return meters[0].spliced(parts.joint // hop, meters[1], (parts.joint - parts.b_start) // hop)
 
 
-def _write(sink: Sink, y: np.ndarray) -> None:
+def _write(write: Callable[[np.ndarray], None], y: np.ndarray) -> None:
     if len(y):
-        sink.write(np.ascontiguousarray(y, dtype=np.float32))
+        write(np.ascontiguousarray(y, dtype=np.float32))
