@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .dsp import _TP_GAIN, SR, TP_HIST, db_to_gain, interval_peaks
-from .sigproc import sliding_min, sosfilt
+from .sigproc import DENORMAL_BIAS, sliding_min, sosfilt
 
 ABS_GATE_LUFS = -70.0
 REL_GATE_LU = -10.0
@@ -91,7 +91,7 @@ class LoudnessMeter:
             self._true_peak_feed(x.astype(np.float64, copy=False))
         else:
             self._peak = max(self._peak, float(np.abs(x).max()))
-        y, self._zi = sosfilt(self._sos, x, self._zi)  # a new float64 array: squared in place
+        y, self._zi = sosfilt(self._sos, x, self._zi, DENORMAL_BIAS)  # a new float64 array: squared in place
         e = self._w @ np.square(y, out=y).T
         i = 0
         if self._acc_n:

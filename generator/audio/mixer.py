@@ -43,10 +43,10 @@ MAX_CLIP_LEVELS = 50_000
 def measure_clip(path: Path, sr: int = SR) -> ClipLevels:
     """A speech clip's energy, K-weighted energy (BS.1770) and sample count."""
     from .loudness import k_weighting_sos
-    from .sigproc import sosfilt
+    from .sigproc import DENORMAL_BIAS, sosfilt
 
     a, _ = read_wav(path)
-    k = sosfilt(k_weighting_sos(sr), a)[0]
+    k = sosfilt(k_weighting_sos(sr), a, bias=DENORMAL_BIAS)[0]
     return float(np.sum(np.square(a, dtype=np.float64))), float(np.sum(np.square(k))), int(a.size)
 
 

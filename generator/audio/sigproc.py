@@ -138,11 +138,21 @@ def _kernel() -> SosKernel | None:
         return None
 
 
-def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+# Added to a filter's input by ``sosfilt(..., bias=DENORMAL_BIAS)``: in digital silence the
+# state of an IIR filter decays into subnormal numbers (and can stay there, rounding in a
+# cycle), where each operation costs about 15 times as much on x86 (measured: 10 s of
+# silence after a sound 0.35 s against 0.02 s).  A constant this small keeps the state near
+# it instead; after a filter that removes DC (the K-weighting) it leaves ~1e-36 of energy.
+DENORMAL_BIAS = 1e-18
+
+
+def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None,
+            bias: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Filter ``x`` (n,) or (n, channels) along axis 0 through the second-order sections
     ``sos`` (sections, 6), float64; ``zi`` is the state (sections, 2[, channels]) from the
-    previous block (zeros when None).  Returns ``(y, zf)``, as
-    ``scipy.signal.sosfilt(sos, x, axis=0, zi=zi)`` does."""
+    previous block (zeros when None); ``bias`` is added to every input sample (see
+    :data:`DENORMAL_BIAS`).  Returns ``(y, zf)``, as
+    ``scipy.signal.sosfilt(sos, x + bias, axis=0, zi=zi)`` does."""
     sos = np.ascontiguousarray(sos, dtype=np.float64)
     x = np.asarray(x)
     if x.dtype.kind != "f":
@@ -157,9 +167,11 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> tup
     if kern is None:  # pragma: no cover - only with a SciPy that moved its kernel
         from scipy.signal import sosfilt as scipy_sosfilt
 
-        y, zf = scipy_sosfilt(sos, x2.astype(np.float64), axis=0, zi=z3)
+        y, zf = scipy_sosfilt(sos, x2.astype(np.float64) + bias, axis=0, zi=z3)
         return (y[:, 0], zf[:, :, 0]) if one else (y, zf)
     xs = np.array(x2.T, dtype=np.float64, order="C")  # (ch, n) in float64 (one pass), filtered in place
+    if bias:
+        xs += bias
     zs = np.ascontiguousarray(np.moveaxis(z3, 2, 0))  # (ch, sections, 2)
     kern(sos, xs, zs)
     zf = np.moveaxis(zs, 0, 2)
