@@ -296,7 +296,8 @@ def build_session(
         bed_override=profile.bed,
         fade_out_ms=15000.0 if profile.sleep else 4000.0,
     )
-    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent, syn.cache.levels)
+    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent, syn.cache.levels,
+                     cache_dir=syn.cache.root)
     title = options.title or prep.title
     parts = split_parts(mix, FRAME_SAMPLES) if _encoders(options) > 1 else None
     with atomic_path(out) as tmp:

@@ -357,11 +357,10 @@ LOOP_FORMAT = "1"  # bump when the procedural beds change
 
 
 @functools.lru_cache(maxsize=4)
-def _stored_loops(name: str, sr: int, seed: int) -> tuple[np.ndarray, ...]:
-    """The loops of a built-in bed, kept in the cache folder so a build doesn't regenerate them."""
-    from ..paths import default_cache_dir
-
-    path = default_cache_dir() / "beds" / f"{name}-{sr}-{seed}-v{LOOP_FORMAT}.npz"
+def _stored_loops(name: str, sr: int, seed: int, cache_dir: str) -> tuple[np.ndarray, ...]:
+    """The loops of a built-in bed, kept in ``cache_dir/beds`` (the speech cache's folder) so a
+    build doesn't regenerate them."""
+    path = Path(cache_dir) / "beds" / f"{name}-{sr}-{seed}-v{LOOP_FORMAT}.npz"
     try:
         with np.load(path) as z:
             loops = tuple(z[f"arr_{i}"] for i in range(len(z.files)))
@@ -384,18 +383,24 @@ def _stored_loops(name: str, sr: int, seed: int) -> tuple[np.ndarray, ...]:
     return loops
 
 
-def builtin_bed(name: str, sr: int = SR, seed: int = 0) -> LoopBed:
+def builtin_bed(name: str, sr: int = SR, seed: int = 0, cache_dir: str | Path | None = None) -> LoopBed:
     """A procedural bed (one of ``BED_NAMES``), deterministic for (name, sr, seed).
 
     The loops are generated once per (name, sr, seed) and shared (read-only) between
-    instances; generation takes a fraction of a second.
+    instances; generation takes a fraction of a second.  They are kept in
+    ``cache_dir/beds`` (default: relaxgen's default cache folder), beside the speech
+    clips of that cache, so ``relaxgen cache info/clear`` count and remove them.
     """
     if name not in BED_NAMES:
         raise AudioError(
             f"unknown bed '{name}'{did_you_mean(name, BED_NAMES)}; "
             f"choose one of {', '.join(BED_NAMES)}, or give a sound file"
         )
-    loops = _stored_loops(name, sr, seed)
+    if cache_dir is None:
+        from ..paths import default_cache_dir
+
+        cache_dir = default_cache_dir()
+    loops = _stored_loops(name, sr, seed, str(cache_dir))
     if name == "ocean":
         swell = _Swell(seed, sr)
         crest = _Swell(seed, sr, power=3, base=swell)

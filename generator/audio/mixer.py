@@ -128,9 +128,12 @@ class SessionMix:
         settings: MixSettings = MixSettings(),
         base_dir: Path | None = None,
         levels: Callable[[Path], ClipLevels] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         """``levels`` gives a clip's :data:`ClipLevels` (default: :func:`measure_clip`;
-        a clip cache can keep them so a warm build need not read every clip first)."""
+        a clip cache can keep them so a warm build need not read every clip first);
+        ``cache_dir`` is where built-in bed loops are kept (default: the default cache)."""
+        self._cache_dir = cache_dir
         self.tl = timeline
         self._measure = levels or (lambda p: measure_clip(p, settings.sr))
         self.s = settings
@@ -241,7 +244,7 @@ class SessionMix:
                 if e.file is not None:
                     sources[key] = beds_mod.file_bed(self._resolve(e.file), self.sr)
                 else:
-                    sources[key] = beds_mod.builtin_bed(e.name or "brown-noise", self.sr)
+                    sources[key] = beds_mod.builtin_bed(e.name or "brown-noise", self.sr, cache_dir=self._cache_dir)
             fade_in = self._smp(e.fade_ms if e.fade_ms is not None else self.s.bed_fade_ms)
             start = self._smp(e.start_ms)
             nxt = events[idx + 1] if idx + 1 < len(events) else None
