@@ -63,6 +63,38 @@ def test_two_processes_needing_the_same_sentences_speak_each_once(tmp_path: Path
     assert not list((tmp_path / "claims").iterdir())
 
 
+def test_two_threads_of_one_process_speak_each_sentence_once(tmp_path: Path) -> None:
+    """A Dask worker runs several tasks as threads of one process: they wait for each other too."""
+    start = threading.Barrier(2)
+    got: list[tuple[int, int, int]] = []
+
+    def build() -> None:
+        syn = Synthesizer(ClipCache(tmp_path), engines={"fake": SlowEngine()})
+        start.wait()
+        clips = syn.synthesize_all(_reqs(24))
+        got.append((syn.stats.synthesized, syn.stats.cached, len(clips)))
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [g[2] for g in got] == [24, 24]
+    assert sum(g[0] for g in got) == 24 and all(g[0] + g[1] == 24 for g in got)
+    assert not list((tmp_path / "claims").iterdir())
+
+
+def test_a_claim_left_by_this_process_is_stale(tmp_path: Path) -> None:
+    """A claim file with this process's id that none of its threads holds (an earlier crash)."""
+    syn = Synthesizer(ClipCache(tmp_path), engines={"fake": FakeEngine()})
+    req = _reqs(1)[0]
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / syn.key(req)).write_text(f"{_HOST} {os.getpid()}\n")
+    t0 = time.monotonic()
+    syn.synthesize_all([req])
+    assert syn.stats.synthesized == 1 and time.monotonic() - t0 < 5
+
+
 def test_a_claim_of_a_live_process_is_waited_for(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     syn = Synthesizer(cache, engines={"fake": FakeEngine()})
@@ -122,7 +154,9 @@ def test_a_claim_whose_process_gave_up_without_a_clip_is_spoken_here(tmp_path: P
 def test_claims_of_other_hosts_expire_by_age(tmp_path: Path) -> None:
     claims = Claims(tmp_path)
     assert claims.take("k1")
-    assert claims.take("k1")  # our own claim again: taken over (only an earlier error leaves one)
+    assert not claims.take("k1")  # held by this process (another thread waits for it too)
+    claims.release("k1")
+    assert claims.take("k1")
     p = tmp_path / "claims" / "k2"
     p.write_text("otherhost 12345\n")
     assert claims.held("k2") and not claims.take("k2")

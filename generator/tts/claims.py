@@ -6,13 +6,18 @@ created exclusively in the cache's ``claims/`` folder, holding the host and
 process id. Another process that needs the clip waits for it instead, and
 takes the claim over when its process has died (same host) or the claim is
 older than ``STALE_S`` (another host, e.g. a Dask worker on a shared cache).
-Where claims cannot be written (a read-only cache), every process just speaks.
+Threads of one process (a Dask worker runs several tasks at once) wait for each
+other the same way: the process keeps the claims it holds, so a claim with its
+own process id is stale only when none of its threads holds it (left behind by
+an earlier error). Where claims cannot be written (a read-only cache), every
+process just speaks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +26,9 @@ from ..fsutil import _HOST, _pid_alive
 STALE_S = 600.0  # a claim of another host this old is abandoned
 POLL_S = 0.02  # how often a waiting process looks for the clip
 MAX_WAIT_S = 300.0  # then it speaks the clip itself: the claimant may be stuck (stopped, hung)
+
+_HELD: set[str] = set()  # the claim files this process holds (any thread)
+_HELD_LOCK = threading.Lock()
 
 
 class Claims:
@@ -43,12 +51,16 @@ class Claims:
                 continue
             except OSError:
                 return True  # no claims here (read-only or odd file system): speak it
+            with _HELD_LOCK:
+                _HELD.add(str(self._path(key)))
             with os.fdopen(fd, "w", encoding="ascii") as f:
                 f.write(f"{_HOST} {os.getpid()}\n")
             return True
         return False
 
     def release(self, key: str) -> None:
+        with _HELD_LOCK:
+            _HELD.discard(str(self._path(key)))
         with contextlib.suppress(OSError):
             self._path(key).unlink()
 
@@ -70,5 +82,8 @@ class Claims:
             return False  # gone already: the caller looks again
         if len(text) == 2 and text[0] == _HOST and text[1].isdigit():
             pid = int(text[1])
-            return pid == os.getpid() or not _pid_alive(pid)  # our own: left by an earlier error
+            if pid == os.getpid():  # ours: held by a thread, or left by an earlier error
+                with _HELD_LOCK:
+                    return str(p) not in _HELD
+            return not _pid_alive(pid)
         return age > STALE_S  # another host's (or still being written): only its age tells
