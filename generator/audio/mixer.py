@@ -518,11 +518,7 @@ def _render_pass(
     done = 0
     with open_sink() as sink:
         for y in _mastered(mix, gain_db, True):
-            if ch == 1:
-                y = y.mean(axis=1, keepdims=True)
-            meter.feed(y)
-            _write(sink.write, y)
-            done += len(y)
+            done += _emit(y, ch, meter, sink.write)
             if on_block:
                 on_block(min(1.0, done / max(1, mix.total)))
     return meter
@@ -549,11 +545,7 @@ def _render_parts(
             if y is None:
                 live.remove(i)
                 continue
-            if ch == 1:
-                y = y.mean(axis=1, keepdims=True)
-            meters[i].feed(y)
-            _write(functools.partial(sink.write_part, i), y)
-            done[i] += len(y)
+            done[i] += _emit(y, ch, meters[i], functools.partial(sink.write_part, i))
             if on_block:
                 covered = min(done[0], parts.joint) + max(0, done[1] - (parts.joint - parts.b_start))
                 on_block(min(1.0, covered / max(1, mix.total)))
@@ -563,6 +555,12 @@ def _render_parts(
     return meters[0].spliced(parts.joint // hop, meters[1], (parts.joint - parts.b_start) // hop)
 
 
-def _write(write: Callable[[np.ndarray], None], y: np.ndarray) -> None:
+def _emit(y: np.ndarray, channels: int, meter: LoudnessMeter, write: Callable[[np.ndarray], None]) -> int:
+    """One mastered block into the file's channels (a mono file gets the downmix), its
+    meter and its encoder; the number of samples."""
+    if channels == 1:
+        y = y.mean(axis=1, keepdims=True)
+    meter.feed(y)
     if len(y):
         write(np.ascontiguousarray(y, dtype=np.float32))
+    return len(y)

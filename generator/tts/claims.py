@@ -34,6 +34,7 @@ _HELD_LOCK = threading.Lock()
 class Claims:
     def __init__(self, cache_root: Path) -> None:
         self.dir = Path(cache_root) / "claims"
+        self._made = False
 
     def _path(self, key: str) -> Path:
         return self.dir / key
@@ -42,7 +43,9 @@ class Claims:
         """Claim ``key``; False when a live process holds it."""
         for _ in range(2):  # once more after removing a stale claim
             try:
-                self.dir.mkdir(parents=True, exist_ok=True)
+                if not self._made:
+                    self.dir.mkdir(parents=True, exist_ok=True)
+                    self._made = True
                 fd = os.open(self._path(key), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 if not self._stale(key):

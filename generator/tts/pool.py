@@ -78,16 +78,6 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
-def prestart() -> None:
-    """Start the fork server now, so its imports overlap with the caller's own work."""
-    ctx = _context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        with contextlib.suppress(Exception):
-            forkserver.ensure_running()
-
-
 def mp_helpers() -> tuple[int | None, int | None]:
     """Process ids of multiprocessing's fork server and resource tracker (None: not running)."""
     from multiprocessing import forkserver, resource_tracker
