@@ -36,11 +36,12 @@ def profile_from(spec: dict[str, Any]) -> Any:
 
 
 def task_encode(spec: dict[str, Any]) -> Result:
-    """Stream a raw float32 PCM file into the project's encoder, 3 s blocks (as the mixer does)."""
+    """Stream a raw float32 PCM file into the project's encoder in the mixer's blocks."""
     import numpy as np
 
     from generator.audio.encode import DEFAULT_BITRATE, Mp3Encoder
     from generator.audio.ffmpeg import ffmpeg_exe
+    from generator.audio.mixer import MixSettings
 
     pcm = Path(spec["pcm"])
     sr = int(spec.get("sr", 44100))
@@ -48,7 +49,7 @@ def task_encode(spec: dict[str, Any]) -> Result:
     bitrate = int(spec.get("bitrate", DEFAULT_BITRATE))
     out = Path(spec["out"])
     frame_bytes = 4 * ch
-    block = int(sr * 3.0) * frame_bytes
+    block = int(sr * MixSettings().block_ms / 1000) * frame_bytes
     total = pcm.stat().st_size // frame_bytes
     t0 = time.perf_counter()
     with pcm.open("rb") as f, Mp3Encoder(out, sr, ch, bitrate) as enc:
@@ -78,14 +79,14 @@ def _encode_two_parts(pcm: Path, out: Path, sr: int, ch: int, bitrate: int) -> t
     import numpy as np
 
     from generator.audio.encode import Mp3PartEncoder
-    from generator.audio.mixer import Parts
+    from generator.audio.mixer import MixSettings, Parts
     from generator.audio.mp3join import FRAME_SAMPLES
 
     frame_bytes = 4 * ch
     total = pcm.stat().st_size // frame_bytes
     b_start = (total // 2 - 3 * sr) // FRAME_SAMPLES * FRAME_SAMPLES
     parts = Parts(b_start, b_start + 3 * sr, b_start + 6 * sr, total)
-    block = int(sr * 3.0)
+    block = int(sr * MixSettings().block_ms / 1000)
     t0 = time.perf_counter()
     with pcm.open("rb") as fa, pcm.open("rb") as fb, Mp3PartEncoder(out, parts, sr, ch, bitrate) as enc:
         fb.seek(b_start * frame_bytes)

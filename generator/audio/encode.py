@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .mixer import Parts
 
 DEFAULT_BITRATE = 128
-QUEUE_BLOCKS = 6  # blocks waiting for the encoder (3 s blocks: 18 s of audio, ~6 MB)
+QUEUE_BLOCKS = 6  # blocks waiting for the encoder (1 s blocks: 6 s of audio, ~2 MB)
 PIPE_BYTES = 1 << 20  # ask Linux for a 1 MB pipe (default 64 KB)
 _FF_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # "[out#0/mp3 @ 0x55...] "
 

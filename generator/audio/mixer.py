@@ -63,7 +63,7 @@ class MixSettings:
     tone_level_db: float = -6.0
     fade_in_ms: float = 1500.0
     fade_out_ms: float = 4000.0
-    block_ms: float = 3000.0
+    block_ms: float = 1000.0
     bed_override: str | None = None  # profile bed: None script decides, "none", a name or file
 
 
