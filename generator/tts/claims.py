@@ -33,7 +33,7 @@ _HELD_LOCK = threading.Lock()
 
 class Claims:
     def __init__(self, cache_root: Path) -> None:
-        self.dir = Path(cache_root) / "claims"
+        self.dir = Path(cache_root).resolve() / "claims"  # one spelling: the held set is keyed by path
         self._made = False
 
     def _path(self, key: str) -> Path:
