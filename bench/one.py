@@ -79,7 +79,8 @@ def _encode_two_parts(pcm: Path, out: Path, sr: int, ch: int, bitrate: int) -> t
     import numpy as np
 
     from generator.audio.encode import Mp3PartEncoder
-    from generator.audio.mixer import MixSettings, Parts
+    from generator.audio.master import Parts
+    from generator.audio.mixer import MixSettings
     from generator.audio.mp3join import FRAME_SAMPLES
 
     frame_bytes = 4 * ch

@@ -13,7 +13,8 @@ from .audio.clips import SR
 from .audio.cues import cue_length_ms
 from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, Mp3PartEncoder, expected_loss_db, read_back
 from .audio.ffmpeg import decode
-from .audio.mixer import MixReport, MixSettings, Parts, SessionMix, render_to, split_parts
+from .audio.master import MixReport, Parts, render_to, split_parts
+from .audio.mixer import MixSettings, SessionMix
 from .audio.mp3join import FRAME_SAMPLES
 from .errors import ProfileError, RelaxgenError, ScriptError
 from .export import TagInfo, write_tags

@@ -14,7 +14,7 @@ from generator.api import BuildOptions, build_session
 from generator.audio import mp3join
 from generator.audio.encode import Mp3Encoder, Mp3PartEncoder
 from generator.audio.ffmpeg import decode
-from generator.audio.mixer import Parts
+from generator.audio.master import Parts
 from generator.audio.mp3join import FRAME_SAMPLES, Stream
 from generator.profile import Profile
 

@@ -26,7 +26,7 @@ from .ffmpeg import decode, ffmpeg_exe
 from .mp3join import JoinError, join
 
 if TYPE_CHECKING:
-    from .mixer import Parts
+    from .master import Parts
 
 DEFAULT_BITRATE = 128
 QUEUE_BLOCKS = 6  # blocks waiting for the encoder (1 s blocks: 6 s of audio, ~2 MB)
@@ -163,7 +163,7 @@ class Mp3Encoder:
 
 
 class Mp3PartEncoder:
-    """Two :class:`Mp3Encoder` processes, one per part of a :class:`~.mixer.Parts`
+    """Two :class:`Mp3Encoder` processes, one per part of a :class:`~.master.Parts`
     layout, joined into ``path`` when both finished (see :mod:`.mp3join`).
 
     ``joined`` is False after closing when the streams had no usable joint; then
