@@ -8,7 +8,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from generator.audio.loudness import Limiter, LoudnessMeter, duck_envelope, gain_for_target
+from generator.audio.dynamics import Limiter, duck_envelope
+from generator.audio.loudness import LoudnessMeter, gain_for_target
 
 SR = 44100
 RNG_SEED = 7

@@ -23,7 +23,8 @@ from typing import Protocol
 import numpy as np
 
 from .dsp import db_to_gain
-from .loudness import Limiter, LoudnessMeter, meter_hop
+from .dynamics import Limiter
+from .loudness import LoudnessMeter, meter_hop
 from .mixer import SessionMix
 
 

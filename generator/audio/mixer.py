@@ -20,7 +20,7 @@ from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
 from . import beds as beds_mod
 from . import cues as cues_mod
 from .clips import SR, read_wav
-from .loudness import Ducker
+from .dynamics import Ducker
 
 BED_REF_DBFS = -20.0  # a bed at level 0 dB renders at this RMS
 
