@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .markers import render_marker
+from .grammar import render_marker
 from .model import TBed, TBreath, TChapter, TCue, Timeline, TPause, TSpeech
 
 

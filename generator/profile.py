@@ -170,7 +170,7 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
             return None  # the script decides
         if b.lower() in ("none", "off"):
             return "none"  # no ambient bed at all
-        from .markers import BED_NAMES
+        from .grammar import BED_NAMES
 
         if b.lower() not in BED_NAMES and not Path(b).suffix:
             raise ProfileError(

@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import ManifestError, ProfileError, RelaxgenError, ScriptError
+from generator.grammar import MARKER_NAMES, parse_marker, render_marker
 from generator.manifest import read_listeners
-from generator.markers import MARKER_NAMES, parse_marker, parse_script, render_marker
+from generator.markers import parse_script
 from generator.model import Speech
 from generator.profile import (
     PROFILE_KEYS,

@@ -7,15 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import ScriptError
-from generator.markers import (
-    format_duration,
-    parse_duration,
-    parse_marker,
-    parse_script,
-    render_marker,
-    split_sentences,
-)
+from generator.grammar import parse_marker, render_marker
+from generator.markers import parse_script, split_sentences
 from generator.model import Bed, Breathe, Chapter, Cue, Gap, Pause, RateChange, Speech, VoiceChange
+from generator.values import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
