@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.pack import TaskResult
+from generator.task import TaskResult
 
 
 class _Collect:

@@ -28,16 +28,9 @@ from .errors import RelaxgenError
 from .fsutil import atomic_write_text, remove_stale_temps
 from .manifest import ListenerTable, Manifest
 from .names import safe_filename, unique_names
-from .pack import (
-    PackPlan,
-    PackSettings,
-    SessionTask,
-    TaskResult,
-    plan_pack,
-    run_task,
-    write_pack_files,
-)
+from .pack import PackPlan, PackSettings, plan_pack, write_pack_files
 from .profile import Profile
+from .task import SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
 
@@ -75,8 +68,6 @@ def _init_worker(events: Any) -> None:
 
 def _pool_task(task: SessionTask) -> TaskResult:
     """Run one task in a pool worker, reporting start and progress; Ctrl-C aborts it cleanly."""
-    from .pack import worker_name
-
     me, label = worker_name(), task_label(task)
     last = [0.0]
 
@@ -110,8 +101,6 @@ class InlineExecutor:
     workers = 1
 
     def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
-        from .pack import worker_name
-
         me = worker_name()
         for t in tasks:
             label = task_label(t)
@@ -137,7 +126,7 @@ class LocalExecutor:
         ctx: Any
         if "forkserver" in methods:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["generator.pack"])  # import once, fork workers from a clean server
+            ctx.set_forkserver_preload(["generator.task"])  # import once, fork workers from a clean server
         else:
             ctx = multiprocessing.get_context("spawn")
         events = ctx.Queue()

@@ -13,8 +13,9 @@ import click
 
 from ..course import Executor, Summary, build_course, make_executor
 from ..manifest import load_manifest, read_listeners
-from ..pack import PackSettings, TaskResult
+from ..pack import PackSettings
 from ..paths import default_cache_dir, display
+from ..task import TaskResult
 from ..voices import load_voices
 from ._options import cache_option, engine_option
 
