@@ -10,6 +10,7 @@ import pytest
 
 import generator.render as render_mod
 from generator.errors import ScriptError
+from generator.jinjaenv import SandboxEnv
 from generator.markers import parse_script
 from generator.model import Pause, Speech
 from generator.render import (
@@ -79,13 +80,13 @@ def _speech(r: render_mod.Rendered) -> list[str]:
 
 def test_templates_compile_once_yet_every_edit_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled: list[str | None] = []
-    orig = render_mod._Env.compile
+    orig = SandboxEnv.compile
 
     def counting(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
         compiled.append(name)
         return orig(self, source, name, filename, raw, defer_init)
 
-    monkeypatch.setattr(render_mod._Env, "compile", counting)
+    monkeypatch.setattr(SandboxEnv, "compile", counting)
     part = tmp_path / "part.j2"
     part.write_text("One.\n", encoding="utf-8")
     main = tmp_path / "main.j2"
