@@ -104,6 +104,22 @@ def test_a_build_keeps_built_in_bed_loops_in_its_own_cache(run, tmp_path: Path, 
     assert not (d / "beds").exists()
 
 
+def test_bed_loops_stored_in_the_default_cache_serve_other_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build with its own --cache-dir uses the loops the default cache already has (no
+    second ~1 s, ~180 MB generation) and writes nothing into its own cache."""
+    from generator.audio.beds import LOOP_FORMAT, builtin_bed
+
+    default = tmp_path / "default"
+    monkeypatch.setenv("RELAXGEN_CACHE", str(default))
+    loop = np.linspace(-0.5, 0.5, 2000, dtype=np.float32).reshape(1000, 2)
+    (default / "beds").mkdir(parents=True)
+    np.savez(default / "beds" / f"drone-44100-0-v{LOOP_FORMAT}.npz", loop)
+    own = tmp_path / "own"
+    bed = builtin_bed("drone", cache_dir=own)
+    assert np.array_equal(bed.render(0, 1500), np.concatenate([loop, loop[:500]]))
+    assert not own.exists()
+
+
 def test_cache_commands(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     d = tmp_path / "cache"
     Synthesizer(ClipCache(d)).synthesize_all([BASE])

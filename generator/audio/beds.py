@@ -112,18 +112,21 @@ LOOP_FORMAT = "1"  # bump when the procedural beds change
 
 
 @functools.lru_cache(maxsize=4)
-def _stored_loops(name: str, sr: int, seed: int, cache_dir: str) -> tuple[np.ndarray, ...]:
+def _stored_loops(name: str, sr: int, seed: int, cache_dir: str, fallback: str | None) -> tuple[np.ndarray, ...]:
     """The loops of a built-in bed, kept in ``cache_dir/beds`` (the speech cache's folder) so a
-    build doesn't regenerate them."""
-    path = Path(cache_dir) / "beds" / f"{name}-{sr}-{seed}-v{LOOP_FORMAT}.npz"
-    try:
-        with np.load(path) as z:
-            loops = tuple(z[f"arr_{i}"] for i in range(len(z.files)))
-        for lp in loops:
-            lp.setflags(write=False)
-        return loops
-    except (OSError, ValueError, KeyError):
-        pass
+    build doesn't regenerate them; loops stored in ``fallback/beds`` (the default cache) are
+    used as they are. Generated loops go to ``cache_dir``."""
+    file = f"{name}-{sr}-{seed}-v{LOOP_FORMAT}.npz"
+    path = Path(cache_dir) / "beds" / file
+    for where in (path, *([Path(fallback) / "beds" / file] if fallback else [])):
+        try:
+            with np.load(where) as z:
+                loops = tuple(z[f"arr_{i}"] for i in range(len(z.files)))
+            for lp in loops:
+                lp.setflags(write=False)
+            return loops
+        except (OSError, ValueError, KeyError):
+            pass
     loops = builtin_loops(name, sr, seed)
     try:
         import io
@@ -142,20 +145,21 @@ def builtin_bed(name: str, sr: int = SR, seed: int = 0, cache_dir: str | Path | 
     """A procedural bed (one of ``BED_NAMES``), deterministic for (name, sr, seed).
 
     The loops are generated once per (name, sr, seed) and shared (read-only) between
-    instances; generation takes a fraction of a second.  They are kept in
-    ``cache_dir/beds`` (default: relaxgen's default cache folder), beside the speech
-    clips of that cache, so ``relaxgen cache info/clear`` count and remove them.
+    instances; generation takes about a second.  They are kept in ``cache_dir/beds``
+    (default: relaxgen's default cache folder), beside the speech clips of that cache,
+    so ``relaxgen cache info/clear`` count and remove them; loops already stored in the
+    default cache are used from there.
     """
     if name not in BED_NAMES:
         raise AudioError(
             f"unknown bed '{name}'{did_you_mean(name, BED_NAMES)}; "
             f"choose one of {', '.join(BED_NAMES)}, or give a sound file"
         )
-    if cache_dir is None:
-        from ..paths import default_cache_dir
+    from ..paths import default_cache_dir
 
-        cache_dir = default_cache_dir()
-    loops = _stored_loops(name, sr, seed, str(cache_dir))
+    default = str(default_cache_dir())
+    here = default if cache_dir is None else str(cache_dir)
+    loops = _stored_loops(name, sr, seed, here, default if here != default else None)
     if name == "ocean":
         swell = Swell(seed, sr)
         crest = Swell(seed, sr, power=3, base=swell)
