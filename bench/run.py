@@ -68,13 +68,9 @@ class Suite:
         return m
 
     def cache(self, name: str) -> str:
-        """An empty speech cache ``name``, with the built-in bed loops made up front."""
         p = self.work / "cache" / name
         if p.exists():
             shutil.rmtree(p)
-        beds = self.work / "cache" / "home" / "beds"
-        if beds.is_dir():
-            shutil.copytree(beds, p / "beds")
         return str(p)
 
 
@@ -115,10 +111,10 @@ def decode_to_pcm(mp3: Path, pcm: Path) -> None:
 
 
 def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
-    """Run every measurement in ``work``. Built-in bed loops, which relaxgen keeps in the
-    cache folder of a build, are made first in ``work/cache/home`` (untimed) and copied into
-    every fresh cache (see :meth:`Suite.cache`), as an installed relaxgen has them after its
-    first build; ``RELAXGEN_CACHE`` points there too: the bench leaves the user's cache alone."""
+    """Run every measurement in ``work``. Built-in bed loops are made first (untimed) in
+    ``work/cache/home``, where ``RELAXGEN_CACHE`` points for every task: a build uses the
+    default cache's loops whatever its own cache, as an installed relaxgen has them after
+    its first build, and the bench leaves the user's cache alone."""
     old = os.environ.get("RELAXGEN_CACHE")
     os.environ["RELAXGEN_CACHE"] = str(work / "cache" / "home")  # inherited by every task
     try:
@@ -126,7 +122,7 @@ def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
             from generator.audio.beds import BED_NAMES, builtin_bed
 
             for name in {"rain", "ocean", cfg.bed or "rain"} & set(BED_NAMES):
-                builtin_bed(name, cache_dir=work / "cache" / "home")
+                builtin_bed(name)
         return _run_suite(cfg, work, log)
     finally:
         if old is None:
