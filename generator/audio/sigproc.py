@@ -66,16 +66,16 @@ def resample_poly(x: np.ndarray, up: int, down: int) -> np.ndarray:
     taps, half = _poly_filter(up, down)
     k = len(taps)
     n_out = -(-len(x) * up // down)
-    t = np.arange(n_out, dtype=np.int64) * down + half  # position in the upsampled signal
-    base, phase = np.divmod(t, up)
     xp = np.concatenate([np.zeros(k), x, np.zeros(k + half // up + 2)])
     if down == 1:  # each output phase r is one convolution: y[r::up][i] = (xp * taps[:, ph])[b0 + k + i]
         y = np.empty(n_out)
         for r in range(min(up, n_out)):
-            b0, ph = int(base[r]), int(phase[r])
+            b0, ph = divmod(r + half, up)
             m = len(range(r, n_out, up))
             y[r::up] = np.convolve(xp[: b0 + k + m], taps[:, ph])[b0 + k : b0 + k + m]
         return y
+    t = np.arange(n_out, dtype=np.int64) * down + half  # position in the upsampled signal
+    base, phase = np.divmod(t, up)
     y = np.zeros(n_out)
     for q in range(k):  # y[j] = sum_q h[phase_j + q up] * x[base_j - q]
         y += taps[q][phase] * xp[base - q + k]
