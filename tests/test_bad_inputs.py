@@ -485,7 +485,7 @@ def test_no_espeak_in_a_fresh_process(work: Path) -> None:
     env = dict(os.environ, RELAXGEN_NO_SYSTEM_ESPEAK="1", RELAXGEN_NO_ESPEAK_WHEEL="1")
     import sys
 
-    cmd = [sys.executable, "-m", "generator.cli", "build", "t.j2", "-o", "out/old.mp3", "--engine", "pyttsx3", "-q"]
+    cmd = [sys.executable, "-m", "generator", "build", "t.j2", "-o", "out/old.mp3", "--engine", "pyttsx3", "-q"]
     res = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 1, res.stderr
     assert res.stderr.startswith("Error: espeak-ng was not found"), res.stderr

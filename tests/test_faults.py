@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +60,7 @@ class RaiseEngine(FakeEngine):
 
 
 def _cmd() -> list[str]:
-    return [sys.executable, "-m", "generator.cli"]
+    return [sys.executable, "-m", "generator"]
 
 
 def _tmp_files(folder: Path) -> list[str]:
@@ -252,6 +253,55 @@ def test_sigint_stops_quickly_removes_temps_keeps_finished_outputs(work: Path) -
     assert "Traceback" not in err and err.strip().startswith("Interrupted."), err
     assert sorted(p.name for p in (work / "out").iterdir()) == ["old.mp3"]
     assert (work / "out" / "old.mp3").read_bytes() == OLD
+
+
+def test_ctrl_c_while_loading_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while the command line is still importing (its first few tenths of a second):
+    exit 130 with one line, no traceback."""
+    import importlib.abc
+
+    import generator.__main__ as entry
+
+    class Interrupting(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: object, target: object = None) -> None:
+            if name == "generator.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "generator.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as e:
+        entry.main()
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
+
+
+def test_abort_ends_the_feeder_despite_a_stale_waiter(tmp_path: Path) -> None:
+    """A Ctrl-C in the main thread between ``Condition.notify`` releasing the feeder's waiter
+    and removing it (inside ``Queue.put``) leaves that waiter first in the list, locked again
+    by the woken feeder: the next notify wakes nobody. Cleaning up after the Ctrl-C must not
+    depend on that wake-up (it once waited 5 s for a feeder that never woke)."""
+    import numpy as np
+
+    from generator.audio.encode import Mp3Encoder
+
+    enc = Mp3Encoder(tmp_path / "x.mp3").__enter__()
+    enc.write(np.zeros((4410, 2), np.float32))
+    feeder = enc._feeder
+    assert feeder is not None
+    t0 = time.monotonic()
+    while enc._queue.qsize() or not enc._queue.not_empty._waiters:  # the feeder waits for the next block
+        assert time.monotonic() - t0 < 10
+        time.sleep(0.01)
+    stale = threading.Lock()
+    stale.acquire()
+    with enc._queue.mutex:
+        enc._queue.not_empty._waiters.appendleft(stale)  # type: ignore[attr-defined]
+    t0 = time.monotonic()
+    enc.abort()
+    assert time.monotonic() - t0 < 1.0
+    assert not feeder.is_alive()
+    assert not (tmp_path / "x.mp3").exists()
 
 
 def test_sigkill_then_the_next_run_completes(work: Path) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 DEFAULT_BITRATE = 128
 QUEUE_BLOCKS = 6  # blocks waiting for the encoder (1 s blocks: 6 s of audio, ~2 MB)
 PIPE_BYTES = 1 << 20  # ask Linux for a 1 MB pipe (default 64 KB)
+FEEDER_POLL_S = 0.1  # the feeder's longest wait for a block before it checks for an abort
 _FF_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # "[out#0/mp3 @ 0x55...] "
 
 
@@ -49,6 +50,7 @@ class Mp3Encoder:
         self._feeder: threading.Thread | None = None
         self._queue: queue.Queue[bytes | None] = queue.Queue(queue_blocks)
         self._broken = threading.Event()
+        self._stop = threading.Event()  # abort: the feeder ends without writing more
 
     def __enter__(self) -> Mp3Encoder:
         cmd = [
@@ -74,11 +76,20 @@ class Mp3Encoder:
 
     def _feed(self) -> None:
         """The feeder thread: queued blocks into the encoder's stdin (the GIL is free while
-        it waits on the pipe)."""
+        it waits on the pipe).
+
+        It waits for blocks with a timeout and checks ``_stop`` between them: a Ctrl-C in
+        the main thread between a ``Condition.notify`` waking this thread and removing it
+        from the waiters (CPython, ``threading.py``) leaves a stale waiter behind that eats
+        the next wake-up, so a sentinel put by :meth:`abort` may never wake a plain ``get``.
+        """
         assert self.proc is not None and self.proc.stdin is not None
-        while True:
-            data = self._queue.get()
-            if data is None:
+        while not self._stop.is_set():
+            try:
+                data = self._queue.get(timeout=FEEDER_POLL_S)
+            except queue.Empty:
+                continue
+            if data is None or self._stop.is_set():
                 return
             try:
                 self.proc.stdin.write(data)
@@ -126,6 +137,7 @@ class Mp3Encoder:
                          "nothing was written, run again")
 
     def abort(self) -> None:
+        self._stop.set()
         if self.proc is not None:
             with contextlib.suppress(OSError):
                 self.proc.kill()
