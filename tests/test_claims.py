@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -10,10 +11,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from generator.fsutil import _HOST
 from generator.model import ClipRequest
 from generator.tts.cache import ClipCache
-from generator.tts.claims import Claims
+from generator.tts.claims import EMPTY_STALE_S, Claims
 from generator.tts.fake import FakeEngine, fake_samples
 from generator.tts.synth import Synthesizer
 
@@ -163,3 +166,42 @@ def test_claims_of_other_hosts_expire_by_age(tmp_path: Path) -> None:
     old = time.time() - 3600
     os.utime(p, (old, old))
     assert not claims.held("k2") and claims.take("k2")
+
+
+def test_a_claim_file_is_whole_or_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim stopped half-way (Ctrl-C, SIGKILL) must not leave an empty file: an empty claim
+    cannot say whose it is, and the next run waited five minutes for it."""
+    claims = Claims(tmp_path)
+    assert claims.take("k1")
+    assert sorted(p.name for p in claims.dir.iterdir()) == ["k1"]  # no temporary file left
+    assert (claims.dir / "k1").read_text() == f"{_HOST} {os.getpid()}\n"
+
+    def interrupted(src: object, dst: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "link", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        claims.take("k2")
+    assert sorted(p.name for p in claims.dir.iterdir()) == ["k1"]
+
+
+def test_without_hard_links_claims_still_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    claims = Claims(tmp_path)
+    assert claims.take("k1") and not claims.take("k1")
+    assert sorted(p.name for p in claims.dir.iterdir()) == ["k1"]
+    assert (claims.dir / "k1").read_text() == f"{_HOST} {os.getpid()}\n"
+
+
+def test_an_empty_claim_counts_only_while_it_can_still_be_written(tmp_path: Path) -> None:
+    claims = Claims(tmp_path)
+    p = tmp_path / "claims" / "k1"
+    p.parent.mkdir()
+    p.write_bytes(b"")  # being written by another process (a file system without hard links)
+    assert claims.held("k1") and not claims.take("k1")
+    old = time.time() - EMPTY_STALE_S - 1
+    os.utime(p, (old, old))  # ... or abandoned half-made: taken over after seconds, not minutes
+    assert not claims.held("k1") and claims.take("k1")

@@ -16,6 +16,7 @@ process just speaks.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
 import time
@@ -26,6 +27,8 @@ from ..fsutil import _HOST, _pid_alive
 STALE_S = 600.0  # a claim of another host this old is abandoned
 POLL_S = 0.02  # how often a waiting process looks for the clip
 MAX_WAIT_S = 300.0  # then it speaks the clip itself: the claimant may be stuck (stopped, hung)
+EMPTY_STALE_S = 30.0  # an empty claim this old was never finished (it takes microseconds)
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS}
 
 _HELD: set[str] = set()  # the claim files this process holds (any thread)
 _HELD_LOCK = threading.Lock()
@@ -46,7 +49,9 @@ class Claims:
                 if not self._made:
                     self.dir.mkdir(parents=True, exist_ok=True)
                     self._made = True
-                fd = os.open(self._path(key), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                with _HELD_LOCK:  # a thread of ours sees the claim only once it is in the held set
+                    self._create(key)
+                    _HELD.add(str(self._path(key)))
             except FileExistsError:
                 if not self._stale(key):
                     return False
@@ -54,12 +59,35 @@ class Claims:
                 continue
             except OSError:
                 return True  # no claims here (read-only or odd file system): speak it
-            with _HELD_LOCK:
-                _HELD.add(str(self._path(key)))
-            with os.fdopen(fd, "w", encoding="ascii") as f:
-                f.write(f"{_HOST} {os.getpid()}\n")
             return True
         return False
+
+    def _create(self, key: str) -> None:
+        """The claim file, whole or not at all (FileExistsError when it exists).
+
+        It is written under a temporary name and hard-linked into place, so a process
+        stopped at any moment never leaves an empty claim behind: an empty one cannot say
+        whose it is and would be waited for (``MAX_WAIT_S``) by the next run. Where the
+        file system has no hard links it is created exclusively and then written.
+        """
+        path = self._path(key)
+        body = f"{_HOST} {os.getpid()}\n".encode("ascii")
+        tmp = self.dir / f".{key}.{os.getpid()}-{threading.get_ident()}.tmp"
+        try:
+            tmp.write_bytes(body)
+            os.link(tmp, path)
+            return
+        except FileExistsError:
+            raise
+        except OSError as e:
+            if e.errno not in _NO_LINKS:
+                raise
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(body)
 
     def release(self, key: str) -> None:
         with _HELD_LOCK:
@@ -89,4 +117,6 @@ class Claims:
                 with _HELD_LOCK:
                     return str(p) not in _HELD
             return not _pid_alive(pid)
-        return age > STALE_S  # another host's (or still being written): only its age tells
+        if not text:  # a claim being written (no hard links here) or left half-made long ago
+            return age > EMPTY_STALE_S
+        return age > STALE_S  # another host's: only its age tells
