@@ -17,7 +17,7 @@ import os
 import queue
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from .buildstate import BuildState, DepChecker, Record, locked, output_hash, program_version
 from .errors import RelaxgenError
 from .fsutil import atomic_write_text, remove_stale_temps
+from .interrupts import held_interrupt
 from .manifest import ListenerTable, Manifest
 from .names import safe_filename, unique_names
 from .pack import PackPlan, PackSettings, plan_pack, write_pack_files
@@ -58,20 +59,27 @@ STAGES = {"speech": (0.0, 0.4), "mix": (0.4, 1.0)}
 # ---------------------------------------------------------------- executors
 
 _EVENTS: Any = None  # the worker's event queue (set by the pool initializer)
+_STOP: Any = None  # set by the parent when the run stops (Ctrl-C): running tasks abort
 
 
-def _init_worker(events: Any) -> None:
-    global _EVENTS
-    _EVENTS = events
+def _init_worker(events: Any, stop: Any) -> None:
+    global _EVENTS, _STOP
+    _EVENTS, _STOP = events, stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle workers ignore Ctrl-C; see _pool_task
 
 
 def _pool_task(task: SessionTask) -> TaskResult:
-    """Run one task in a pool worker, reporting start and progress; Ctrl-C aborts it cleanly."""
+    """Run one task in a pool worker, reporting start and progress; Ctrl-C aborts it cleanly.
+
+    So does the parent's stop event, checked at every progress step: a worker that was
+    between tasks when Ctrl-C came (ignoring it) and took the next one would otherwise
+    build that whole session while the parent waits for the pool to stop."""
     me, label = worker_name(), task_label(task)
     last = [0.0]
 
     def prog(stage: str, frac: float) -> None:
+        if _STOP is not None and _STOP.is_set():
+            raise KeyboardInterrupt
         now = time.monotonic()
         if _EVENTS is not None and now - last[0] > 0.25:
             last[0] = now
@@ -84,6 +92,8 @@ def _pool_task(task: SessionTask) -> TaskResult:
             _EVENTS.put_nowait(("start", me, label))
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        if _STOP is not None and _STOP.is_set():
+            raise KeyboardInterrupt
         return run_task(task, prog)
     finally:
         signal.signal(signal.SIGINT, old)
@@ -92,7 +102,7 @@ def _pool_task(task: SessionTask) -> TaskResult:
 class Executor(Protocol):
     workers: int
 
-    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]: ...
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]: ...
 
 
 class InlineExecutor:
@@ -100,7 +110,7 @@ class InlineExecutor:
 
     workers = 1
 
-    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
         me = worker_name()
         for t in tasks:
             label = task_label(t)
@@ -110,7 +120,7 @@ class InlineExecutor:
                 lo, hi = STAGES.get(stage, (0.0, 1.0))
                 reporter.progress(me, label, lo + (hi - lo) * frac)
 
-            yield run_task(t, prog)
+            yield from _hand_on(run_task(t, prog))
 
 
 class LocalExecutor:
@@ -119,7 +129,7 @@ class LocalExecutor:
     def __init__(self, jobs: int | None = None) -> None:
         self.workers = max(1, jobs or os.cpu_count() or 1)
 
-    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
         if not tasks:
             return
         methods = multiprocessing.get_all_start_methods()
@@ -129,31 +139,66 @@ class LocalExecutor:
             ctx.set_forkserver_preload(["generator.task"])  # import once, fork workers from a clean server
         else:
             ctx = multiprocessing.get_context("spawn")
-        events = ctx.Queue()
+        events, stop = ctx.Queue(), ctx.Event()
         n = min(self.workers, len(tasks))
-        pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(events,))
+        pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(events, stop))
         pending: dict[Future[TaskResult], SessionTask] = {}
+        ready: list[TaskResult] = []  # results taken from their futures, not yet handed on
         todo = iter(tasks)
+        interrupted = False
         try:
             for t in _take(todo, 2 * n):
                 pending[pool.submit(_pool_task, t)] = t
-            while pending:
-                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(events, reporter)
-                for f in done:
-                    t = pending.pop(f)
-                    for nxt in _take(todo, 1):
-                        pending[pool.submit(_pool_task, nxt)] = nxt
-                    exc = f.exception()
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise KeyboardInterrupt
-                    yield f.result() if exc is None else _failed(t, exc)
+            while pending or ready:
+                if not ready:
+                    done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    _drain(events, reporter)
+                    for f in done:
+                        exc = f.exception()
+                        if isinstance(exc, KeyboardInterrupt):
+                            raise KeyboardInterrupt
+                        ready.append(f.result() if exc is None else _failed(pending[f], exc))
+                        del pending[f]  # (a Ctrl-C in between: the result is in both, handed on once)
+                        for nxt in _take(todo, 1):
+                            pending[pool.submit(_pool_task, nxt)] = nxt
+                    continue
+                res = ready[0]
+                with held_interrupt() as held:  # see _hand_on
+                    yield res
+                    ready.pop(0)  # handed on (recorded)
+                if held.interrupted or res.interrupted:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
+            stop.set()  # tasks still running (Ctrl-C, or an error here) abort at their next step
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             _drain(events, reporter)
             events.close()
+        if interrupted:
+            # Sessions that finished but were not handed on yet, or finished while the pool
+            # stopped: their MP3s are in place, so they are recorded (else the next run would
+            # build them again).
+            keys = {r.key for r in ready}
+            ready += [f.result() for f, t in pending.items() if t.key not in keys
+                      and f.done() and not f.cancelled() and f.exception() is None]
+            for res in ready:
+                with held_interrupt():
+                    yield res
+            raise KeyboardInterrupt
+
+
+def _hand_on(res: TaskResult) -> Generator[TaskResult, None, None]:
+    """Yield one finished session's result with Ctrl-C held until the caller asks for the
+    next one (it records the session meanwhile: milliseconds; a Ctrl-C in between would
+    leave an MP3 in place that the next run builds again), then stop if a Ctrl-C came
+    meanwhile or while the session finished."""
+    with held_interrupt() as held:
+        yield res
+    if held.interrupted or res.interrupted:
+        raise KeyboardInterrupt
 
 
 def _take(it: Iterator[SessionTask], n: int) -> list[SessionTask]:
@@ -204,7 +249,7 @@ class DaskExecutor:
         self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in
                                   self.client.scheduler_info().get("workers", {}).values()))
 
-    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Iterator[TaskResult]:
+    def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
         from distributed import as_completed
 
         futures = {self.client.submit(run_task, t, pure=False): t for t in tasks}
@@ -215,7 +260,7 @@ class DaskExecutor:
                     res: TaskResult = f.result()
                 except Exception as e:  # a worker died or the task could not be unpickled
                     res = _failed(t, e)
-                yield res
+                yield from _hand_on(res)
         finally:
             self.client.cancel([f for f in futures if not f.done()])
 
@@ -260,6 +305,19 @@ class Summary:
 
     def write_json(self, path: str | Path) -> None:
         atomic_write_text(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+
+def _record(res: TaskResult, t: SessionTask, state: BuildState, summ: Summary) -> None:
+    """One session's result into its folder's build state and the summary."""
+    if res.ok:
+        state.put(res.name, Record(output_hash(t.static_hash, res.deps), t.static_hash, res.deps,
+                                   res.files, res.size, res.track))
+        summ.built.append(res.key)
+        summ.synthesized += res.synthesized
+        summ.cached += res.cached
+    else:
+        state.forget(res.name)
+        summ.failed.append({"output": res.key, "error": res.error})
 
 
 def _prune(plan: PackPlan, state: BuildState) -> None:
@@ -315,23 +373,17 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
     tasks = {t.key: t for t in todo}
     rep.begin(len(todo) + len(summ.skipped), len(summ.skipped), executor.workers)
     try:
-        for res in executor.run(todo, rep):
-            t = tasks[res.key]
-            folder = Path(res.folder)
-            if res.ok:
-                rec = Record(output_hash(t.static_hash, res.deps), t.static_hash, res.deps,
-                             res.files, res.size, res.track)
-                states[folder].put(res.name, rec)
-                summ.built.append(res.key)
-                summ.synthesized += res.synthesized
-                summ.cached += res.cached
-            else:
-                states[folder].forget(res.name)
-                summ.failed.append({"output": res.key, "error": res.error})
-            rep.finished(res, task_label(t))
-            remaining[folder] -= 1
-            if remaining[folder] == 0:
-                _finish_pack(by_folder[folder], states[folder], summ)
+        # the executors hold Ctrl-C while a result is recorded; closed at once on any error,
+        # so their hold never outlives this loop
+        with contextlib.closing(executor.run(todo, rep)) as results:
+            for res in results:
+                t = tasks[res.key]
+                folder = Path(res.folder)
+                _record(res, t, states[folder], summ)
+                rep.finished(res, task_label(t))
+                remaining[folder] -= 1
+                if remaining[folder] == 0:
+                    _finish_pack(by_folder[folder], states[folder], summ)
     except KeyboardInterrupt:
         summ.interrupted = True
         raise

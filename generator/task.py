@@ -20,6 +20,7 @@ from .audio.clips import SR
 from .buildstate import digest, file_sha, program_version, voice_fingerprints
 from .errors import RelaxgenError
 from .fsutil import atomic_path, atomic_write_bytes
+from .interrupts import held_interrupt
 from .model import Bed, Cue, Timeline
 from .names import safe_filename, track_filename
 from .packdata import PackExport, TrackExport
@@ -98,6 +99,7 @@ class TaskResult:
     worker: str = ""
     synthesized: int = 0
     cached: int = 0
+    interrupted: bool = False  # Ctrl-C came while the finished session was being handed on
 
 
 # ---------------------------------------------------------------- the worker side
@@ -156,16 +158,36 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
     )
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
-    built = build_session(task.template, folder / task.name, profile, task.minutes, opts, progress, syn)
-    track = track_export(built, task)
-    files = [p.name for p in write_track_sidecars(track, folder / task.name)]
-    if task.split_chapters:
-        files += split_chapters(folder / task.name, built.timeline, track, task, cover)
-    res.deps = build_deps(built, profile, opts.engine, syn)
-    res.files = files
-    res.size = (folder / task.name).stat().st_size
-    res.track = dataclasses.asdict(track)
-    res.synthesized, res.cached = built.synthesized, built.cached
+    mp3 = folder / task.name
+    was = _file_id(mp3)
+    splitting = [False]
+
+    def finishing() -> bool:
+        """The new MP3 is in place and what is left takes milliseconds (chapter files take
+        as long as an encode: a Ctrl-C stops those, and the session is built again)."""
+        return not splitting[0] and _file_id(mp3) != was
+
+    # a Ctrl-C while finishing is held: the session completes and is recorded, then the run stops
+    with held_interrupt(when=finishing) as held:
+        built = build_session(task.template, mp3, profile, task.minutes, opts, progress, syn)
+        track = track_export(built, task)
+        splitting[0] = task.split_chapters
+        chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
+        splitting[0] = False
+        res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
+        res.deps = build_deps(built, profile, opts.engine, syn)
+        res.size = mp3.stat().st_size
+        res.track = dataclasses.asdict(track)
+        res.synthesized, res.cached = built.synthesized, built.cached
+    res.interrupted = held.interrupted  # the executor stops after handing this result on
+
+
+def _file_id(p: Path) -> tuple[int, int, int] | None:
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def build_deps(built: BuildResult, profile: Profile, engine: str | None, syn: Any) -> dict[str, dict[str, str]]:

@@ -104,6 +104,63 @@ def test_broken_row_builds_the_rest(run, src: Path, tmp_path: Path) -> None:
     assert rep["failed"][0]["row"] == 3 and rep["counts"]["built"] == 6 and not rep["ok"]
 
 
+def _session_ends(sid: int, within: float = 10.0) -> list[str]:
+    """Waits until no process of session ``sid`` runs (zombies wait for init); [] then, else
+    the ones still running."""
+    deadline = time.monotonic() + within
+    while True:
+        ps = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(sid)], capture_output=True, text=True).stdout
+        live = [ln.strip() for ln in ps.splitlines() if ln.strip() and not ln.strip().startswith("Z")]
+        if not live or time.monotonic() > deadline:
+            return live
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_the_course_and_keeps_finished_sessions(src: Path, tmp_path: Path, jobs: str) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) in this process or in a pool:
+    the course stops within seconds with exit 130 and one line, no temp file and no live
+    process is left, every MP3 already there is whole and recorded, and the same command
+    then builds only the rest."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    csv = listeners_csv(tmp_path / "l.csv", 3)
+    cmd = [*RELAXGEN, "course", str(src / "course.toml"), "--profiles", str(csv), "-o", str(out),
+           "--engine", "fake", "-j", jobs, "--cache-dir", str(cache)]
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and not any(
+                not p.name.startswith(".") for p in out.glob("*/*.mp3")):
+            time.sleep(0.02)
+        assert proc.poll() is None, "the course ended before it could be interrupted"
+        t0 = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    assert took < 5.0, f"took {took:.1f} s to stop"
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("Interrupted."), err
+    left = _session_ends(proc.pid)
+    assert not left, left  # workers, encoders and the fork server are gone
+    assert not list(out.rglob(".relaxgen-tmp-*"))
+    finished = sorted(out.glob("*/*.mp3"))
+    assert 0 < len(finished) < 9
+    for f in finished:
+        rec = BuildState(f.parent).records[f.name]
+        assert abs(len(decode(f, 44100, 2)) / 44100 - rec.track["duration_s"]) < 0.06, f
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert f"{9 - len(finished)} built, {len(finished)} up to date, 0 failed" in res.stderr
+    assert_complete(out)
+
+
 @pytest.mark.slow
 def test_killed_build_resumes(src: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"

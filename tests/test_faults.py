@@ -276,6 +276,29 @@ def test_ctrl_c_while_loading_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: 
     assert capsys.readouterr().err == "Interrupted.\n"
 
 
+def test_held_interrupt_notes_ctrl_c_only_while_it_holds() -> None:
+    from generator.interrupts import held_interrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    with held_interrupt() as held:
+        signal.raise_signal(signal.SIGINT)
+        assert held.interrupted  # noted, the block goes on
+    assert signal.getsignal(signal.SIGINT) is before
+    finishing = [False]
+    with pytest.raises(KeyboardInterrupt), held_interrupt(when=lambda: finishing[0]) as held:
+        signal.raise_signal(signal.SIGINT)  # not finishing yet: acts at once
+    assert not held.interrupted and signal.getsignal(signal.SIGINT) is before
+    with held_interrupt(when=lambda: finishing[0]) as held:
+        finishing[0] = True
+        signal.raise_signal(signal.SIGINT)
+    assert held.interrupted
+    got: list[bool] = []
+    t = threading.Thread(target=lambda: got.append(held_interrupt().__enter__().interrupted))
+    t.start()
+    t.join()
+    assert got == [False] and signal.getsignal(signal.SIGINT) is before  # other threads: no handler
+
+
 def test_abort_ends_the_feeder_despite_a_stale_waiter(tmp_path: Path) -> None:
     """A Ctrl-C in the main thread between ``Condition.notify`` releasing the feeder's waiter
     and removing it (inside ``Queue.put``) leaves that waiter first in the list, locked again
