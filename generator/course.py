@@ -253,6 +253,8 @@ class DaskExecutor:
         from distributed import as_completed
 
         futures = {self.client.submit(run_task, t, pure=False): t for t in tasks}
+        handed: set[Any] = set()
+        interrupted = False
         try:
             for f in as_completed(list(futures)):
                 t = futures[f]
@@ -260,9 +262,23 @@ class DaskExecutor:
                     res: TaskResult = f.result()
                 except Exception as e:  # a worker died or the task could not be unpickled
                     res = _failed(t, e)
+                handed.add(f)
                 yield from _hand_on(res)
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             self.client.cancel([f for f in futures if not f.done()])
+        if interrupted:  # as the local pool: sessions finished meanwhile are recorded
+            for f in futures:
+                if f in handed or f.status != "finished":
+                    continue
+                try:
+                    done: TaskResult = f.result(timeout=10)
+                except Exception:  # the cluster went away meanwhile: built again next run
+                    continue
+                with held_interrupt():
+                    yield done
+            raise KeyboardInterrupt
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

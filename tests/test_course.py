@@ -212,3 +212,44 @@ def test_dask_executor_builds_the_same_files(src: Path, tmp_path: Path) -> None:
         assert all(ta[k] == tb[k] for k in ta.keys()), a
     for name in ("playlist.m3u8", "index.html", "01 Arrive.lrc", "cover.jpg"):
         assert (local / "001 Listener 1" / name).read_bytes() == (remote / "001 Listener 1" / name).read_bytes()
+
+
+class _CtrlCAfterFirst:
+    """Hands on the first result, waits until every session's MP3 is there, then Ctrl-C
+    "arrives" inside the wrapped executor (thrown into it, as the signal would be raised)."""
+
+    def __init__(self, inner: object, out: Path) -> None:
+        self.inner, self.out = inner, out
+        self.workers = 1
+
+    def run(self, tasks: list, reporter: object):  # type: ignore[no-untyped-def]
+        results = self.inner.run(tasks, reporter)  # type: ignore[attr-defined]
+        yield next(results)
+        deadline = time.monotonic() + 120
+        while len([p for p in self.out.glob("*/*.mp3") if not p.name.startswith(".")]) < len(tasks):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # the sidecars, and the scheduler learning the tasks are done
+        res = results.throw(KeyboardInterrupt)
+        while True:
+            yield res
+            res = next(results)
+
+
+@pytest.mark.slow
+def test_dask_ctrl_c_records_the_sessions_finished_meanwhile(src: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from generator.course import DaskExecutor
+
+    csv = listeners_csv(tmp_path / "l.csv", 1)
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        ex = DaskExecutor(cluster.scheduler_address)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                course(src, csv, out, tmp_path / "cache", _CtrlCAfterFirst(ex, out))
+        finally:
+            ex.close()
+    assert sorted(BuildState(out / "001 Listener 1").records) == NAMES  # all three, not just the first
