@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import multiprocessing
 import os
 import queue
 import signal
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,12 +163,7 @@ class LocalExecutor:
                         for nxt in _take(todo, 1):
                             pending[pool.submit(_pool_task, nxt)] = nxt
                     continue
-                res = ready[0]
-                with held_interrupt() as held:  # see _hand_on
-                    yield res
-                    ready.pop(0)  # handed on (recorded)
-                if held.interrupted or res.interrupted:
-                    raise KeyboardInterrupt
+                yield from _hand_on(ready[0], lambda: ready.pop(0))
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -190,13 +186,15 @@ class LocalExecutor:
             raise KeyboardInterrupt
 
 
-def _hand_on(res: TaskResult) -> Generator[TaskResult, None, None]:
+def _hand_on(res: TaskResult, handed: Callable[[], object] | None = None) -> Generator[TaskResult, None, None]:
     """Yield one finished session's result with Ctrl-C held until the caller asks for the
     next one (it records the session meanwhile: milliseconds; a Ctrl-C in between would
-    leave an MP3 in place that the next run builds again), then stop if a Ctrl-C came
-    meanwhile or while the session finished."""
+    leave an MP3 in place that the next run builds again), call ``handed`` (still held),
+    then stop if a Ctrl-C came meanwhile or while the session finished."""
     with held_interrupt() as held:
         yield res
+        if handed is not None:
+            handed()
     if held.interrupted or res.interrupted:
         raise KeyboardInterrupt
 
@@ -262,8 +260,7 @@ class DaskExecutor:
                     res: TaskResult = f.result()
                 except Exception as e:  # a worker died or the task could not be unpickled
                     res = _failed(t, e)
-                handed.add(f)
-                yield from _hand_on(res)
+                yield from _hand_on(res, functools.partial(handed.add, f))
         except KeyboardInterrupt:
             interrupted = True
         finally:
