@@ -41,7 +41,6 @@ def task_encode(spec: dict[str, Any]) -> Result:
 
     from generator.audio.encode import DEFAULT_BITRATE, Mp3Encoder
     from generator.audio.ffmpeg import ffmpeg_exe
-    from generator.audio.mixer import MixSettings
 
     pcm = Path(spec["pcm"])
     sr = int(spec.get("sr", 44100))
@@ -49,7 +48,7 @@ def task_encode(spec: dict[str, Any]) -> Result:
     bitrate = int(spec.get("bitrate", DEFAULT_BITRATE))
     out = Path(spec["out"])
     frame_bytes = 4 * ch
-    block = int(sr * MixSettings().block_ms / 1000) * frame_bytes
+    block = _mix_block(sr) * frame_bytes
     total = pcm.stat().st_size // frame_bytes
     t0 = time.perf_counter()
     with pcm.open("rb") as f, Mp3Encoder(out, sr, ch, bitrate) as enc:
@@ -73,6 +72,13 @@ def task_encode(spec: dict[str, Any]) -> Result:
             "audio_s": total / sr, "bytes": out.stat().st_size}
 
 
+def _mix_block(sr: int) -> int:
+    """Frames in one of the mixer's blocks: the floor streams the blocks a build streams."""
+    from generator.audio.mixer import MixSettings
+
+    return int(sr * MixSettings().block_ms / 1000)
+
+
 def _encode_two_parts(pcm: Path, out: Path, sr: int, ch: int, bitrate: int) -> tuple[float, bool]:
     """The same PCM as two parts on two encoders, joined in the middle: what a build of one
     session does on a machine with two or more cores (context: the two-part floor)."""
@@ -80,14 +86,13 @@ def _encode_two_parts(pcm: Path, out: Path, sr: int, ch: int, bitrate: int) -> t
 
     from generator.audio.encode import Mp3PartEncoder
     from generator.audio.master import Parts
-    from generator.audio.mixer import MixSettings
     from generator.audio.mp3join import FRAME_SAMPLES
 
     frame_bytes = 4 * ch
     total = pcm.stat().st_size // frame_bytes
     b_start = (total // 2 - 3 * sr) // FRAME_SAMPLES * FRAME_SAMPLES
     parts = Parts(b_start, b_start + 3 * sr, b_start + 6 * sr, total)
-    block = int(sr * MixSettings().block_ms / 1000)
+    block = _mix_block(sr)
     t0 = time.perf_counter()
     with pcm.open("rb") as fa, pcm.open("rb") as fb, Mp3PartEncoder(out, parts, sr, ch, bitrate) as enc:
         fb.seek(b_start * frame_bytes)
