@@ -160,20 +160,20 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
     mp3 = folder / task.name
     was = _file_id(mp3)
-    splitting = [False]
+    splitting = False
 
     def finishing() -> bool:
         """The new MP3 is in place and what is left takes milliseconds (chapter files take
         as long as an encode: a Ctrl-C stops those, and the session is built again)."""
-        return not splitting[0] and _file_id(mp3) != was
+        return not splitting and _file_id(mp3) != was
 
     # a Ctrl-C while finishing is held: the session completes and is recorded, then the run stops
     with held_interrupt(when=finishing) as held:
         built = build_session(task.template, mp3, profile, task.minutes, opts, progress, syn)
         track = track_export(built, task)
-        splitting[0] = task.split_chapters
+        splitting = task.split_chapters
         chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
-        splitting[0] = False
+        splitting = False
         res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
         res.deps = build_deps(built, profile, opts.engine, syn)
         res.size = mp3.stat().st_size
