@@ -32,7 +32,7 @@ from .manifest import ListenerTable, Manifest
 from .names import safe_filename, unique_names
 from .pack import PackPlan, PackSettings, plan_pack, write_pack_files
 from .profile import Profile
-from .task import SessionTask, TaskResult, run_task, worker_name
+from .task import SessionEnd, SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
 
@@ -91,13 +91,15 @@ def _pool_task(task: SessionTask) -> TaskResult:
     if _EVENTS is not None:
         with contextlib.suppress(Exception):
             _EVENTS.put_nowait(("start", me, label))
-    old = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
+    end = SessionEnd(task)
+    # Ctrl-C aborts the task, except once its MP3 is in place: then it finishes, and the parent
+    # records it; afterwards this idle worker ignores Ctrl-C again (the hold restores that)
+    with held_interrupt(when=end, otherwise=signal.default_int_handler) as held:
         if _STOP is not None and _STOP.is_set():
             raise KeyboardInterrupt
-        return run_task(task, prog)
-    finally:
-        signal.signal(signal.SIGINT, old)
+        res = run_task(task, prog, end)
+    res.interrupted = held.interrupted
+    return res
 
 
 class Executor(Protocol):
@@ -121,7 +123,14 @@ class InlineExecutor:
                 lo, hi = STAGES.get(stage, (0.0, 1.0))
                 reporter.progress(me, label, lo + (hi - lo) * frac)
 
-            yield from _hand_on(run_task(t, prog))
+            end = SessionEnd(t)
+            # one hold from the session's end until it is recorded (the caller records it
+            # while this generator waits at the yield)
+            with held_interrupt(when=end) as held:
+                res = run_task(t, prog, end)
+                yield res
+            if held.interrupted:
+                raise KeyboardInterrupt
 
 
 class LocalExecutor:

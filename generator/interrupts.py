@@ -22,22 +22,23 @@ class Held:
 
 
 @contextlib.contextmanager
-def held_interrupt(when: Callable[[], bool] | None = None) -> Iterator[Held]:
+def held_interrupt(when: Callable[[], bool] | None = None, otherwise: Any = None) -> Iterator[Held]:
     """Hold Ctrl-C while in the block, or only at moments when ``when()`` is true (at
-    others it acts at once, as usual): a held one just sets ``Held.interrupted``, and the
-    caller stops in its own time. Signal handlers belong to the main thread: elsewhere
-    the block runs as it is."""
+    others it acts at once: as the handler that was in place, or as ``otherwise``): a held
+    one just sets ``Held.interrupted``, and the caller stops in its own time. Signal
+    handlers belong to the main thread: elsewhere the block runs as it is."""
     held = Held()
     if threading.current_thread() is not threading.main_thread():
         yield held
         return
 
     def note(signum: int, frame: Any) -> None:
+        act = otherwise if otherwise is not None else old
         if when is None or when():
             held.interrupted = True
-        elif callable(old):
-            old(signum, frame)  # usually signal.default_int_handler: KeyboardInterrupt
-        elif old == signal.SIG_DFL:
+        elif callable(act):
+            act(signum, frame)  # usually signal.default_int_handler: KeyboardInterrupt
+        elif act == signal.SIG_DFL:
             raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGINT, note)

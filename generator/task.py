@@ -20,7 +20,6 @@ from .audio.clips import SR
 from .buildstate import digest, file_sha, program_version, voice_fingerprints
 from .errors import RelaxgenError
 from .fsutil import atomic_path, atomic_write_bytes
-from .interrupts import held_interrupt
 from .model import Bed, Cue, Timeline
 from .names import safe_filename, track_filename
 from .packdata import PackExport, TrackExport
@@ -99,7 +98,7 @@ class TaskResult:
     worker: str = ""
     synthesized: int = 0
     cached: int = 0
-    interrupted: bool = False  # Ctrl-C came while the finished session was being handed on
+    interrupted: bool = False  # a pool worker held a Ctrl-C while the session finished
 
 
 # ---------------------------------------------------------------- the worker side
@@ -123,12 +122,29 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_task(task: SessionTask, progress: ProgressFn | None = None) -> TaskResult:
-    """Build one session MP3 with its sidecars (and chapter files); never raises for build errors."""
+class SessionEnd:
+    """Whether a session is past its point of no return: its new MP3 is in place and what
+    is left (sidecars, dependencies, its record) takes milliseconds. Chapter files take as
+    long as an encode: while they are cut it is not (a Ctrl-C stops them, and the session
+    is built again). Callers hold Ctrl-C while this is true (:func:`.interrupts.held_interrupt`),
+    from before :func:`run_task` until the result is recorded."""
+
+    def __init__(self, task: SessionTask) -> None:
+        self.mp3 = Path(task.folder) / task.name
+        self.was = _file_id(self.mp3)
+        self.splitting = False
+
+    def __call__(self) -> bool:
+        return not self.splitting and _file_id(self.mp3) != self.was
+
+
+def run_task(task: SessionTask, progress: ProgressFn | None = None, end: SessionEnd | None = None) -> TaskResult:
+    """Build one session MP3 with its sidecars (and chapter files); never raises for build errors.
+    ``end``: the caller's :class:`SessionEnd` for this task, told when chapters are cut."""
     t0 = time.monotonic()
     res = TaskResult(task.key, task.folder, task.name, ok=False, worker=worker_name())
     try:
-        _build(task, res, progress)
+        _build(task, res, progress, end or SessionEnd(task))
         res.ok = True
     except RelaxgenError as e:
         res.error = str(e)
@@ -141,7 +157,7 @@ def run_task(task: SessionTask, progress: ProgressFn | None = None) -> TaskResul
     return res
 
 
-def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> None:
+def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None, end: SessionEnd) -> None:
     folder = Path(task.folder)
     o = task.options
     cover: tuple[bytes, str] | None = None
@@ -159,27 +175,16 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
     mp3 = folder / task.name
-    was = _file_id(mp3)
-    splitting = False
-
-    def finishing() -> bool:
-        """The new MP3 is in place and what is left takes milliseconds (chapter files take
-        as long as an encode: a Ctrl-C stops those, and the session is built again)."""
-        return not splitting and _file_id(mp3) != was
-
-    # a Ctrl-C while finishing is held: the session completes and is recorded, then the run stops
-    with held_interrupt(when=finishing) as held:
-        built = build_session(task.template, mp3, profile, task.minutes, opts, progress, syn)
-        track = track_export(built, task)
-        splitting = task.split_chapters
-        chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
-        splitting = False
-        res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
-        res.deps = build_deps(built, profile, opts.engine, syn)
-        res.size = mp3.stat().st_size
-        res.track = dataclasses.asdict(track)
-        res.synthesized, res.cached = built.synthesized, built.cached
-    res.interrupted = held.interrupted  # the executor stops after handing this result on
+    built = build_session(task.template, mp3, profile, task.minutes, opts, progress, syn)
+    track = track_export(built, task)
+    end.splitting = task.split_chapters
+    chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
+    end.splitting = False
+    res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
+    res.deps = build_deps(built, profile, opts.engine, syn)
+    res.size = mp3.stat().st_size
+    res.track = dataclasses.asdict(track)
+    res.synthesized, res.cached = built.synthesized, built.cached
 
 
 def _file_id(p: Path) -> tuple[int, int, int] | None:

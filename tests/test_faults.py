@@ -277,6 +277,14 @@ def test_ctrl_c_while_loading_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: 
 
 
 def test_held_interrupt_notes_ctrl_c_only_while_it_holds() -> None:
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (xdist ignores it)
+    try:
+        _held_interrupt_cases()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _held_interrupt_cases() -> None:
     from generator.interrupts import held_interrupt
 
     before = signal.getsignal(signal.SIGINT)
@@ -292,6 +300,13 @@ def test_held_interrupt_notes_ctrl_c_only_while_it_holds() -> None:
         finishing[0] = True
         signal.raise_signal(signal.SIGINT)
     assert held.interrupted
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pool worker between tasks
+    try:
+        with pytest.raises(KeyboardInterrupt), held_interrupt(lambda: False, signal.default_int_handler):
+            signal.raise_signal(signal.SIGINT)  # its task is aborted ...
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # ... and it ignores Ctrl-C again
+    finally:
+        signal.signal(signal.SIGINT, before)
     got: list[bool] = []
     t = threading.Thread(target=lambda: got.append(held_interrupt().__enter__().interrupted))
     t.start()
