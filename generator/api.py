@@ -19,6 +19,7 @@ from .audio.mp3join import FRAME_SAMPLES
 from .errors import ProfileError, RelaxgenError, ScriptError
 from .export import TagInfo, write_tags
 from .fsutil import atomic_path
+from .interrupts import owned_signals
 from .library import template_globals
 from .markers import parse_script
 from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
@@ -275,8 +276,16 @@ def build_session(
     progress: ProgressFn | None = None,
     synth: Synthesizer | None = None,
 ) -> BuildResult:
-    """Render, speak, mix and encode one session into a tagged, chaptered MP3 (atomically)."""
-    out = Path(out)
+    """Render, speak, mix and encode one session into a tagged, chaptered MP3 (atomically).
+
+    Ctrl-C, SIGTERM and SIGHUP stop it at its next safe point with
+    :class:`~.interrupts.Interrupted`, leaving nothing half-written (:mod:`.interrupts`)."""
+    with owned_signals():
+        return _build_session(template, Path(out), profile, minutes, options, progress, synth)
+
+
+def _build_session(template: str | Path, out: Path, profile: Profile, minutes: float | None,
+                   options: BuildOptions, progress: ProgressFn | None, synth: Synthesizer | None) -> BuildResult:
     if out.suffix.lower() != ".mp3":
         raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
     helpers = mp_helpers()

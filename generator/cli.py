@@ -1,12 +1,15 @@
 """The ``relaxgen`` command line: a thin shell over :mod:`generator.api`.
 
 Errors are turned into one ``Error: ...`` line and exit 1 here, in one place;
-bad flags exit 2 (click); tracebacks only with ``--debug``. Commands live in
+bad flags exit 2 (click); tracebacks only with ``--debug``. Every command runs with the
+stop signals owned (:mod:`generator.interrupts`): Ctrl-C, SIGTERM and SIGHUP stop it
+cleanly with one line and exit ``128 + signal``. Commands live in
 ``generator/commands/`` (one module each, discovered automatically).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import sys
@@ -16,23 +19,29 @@ import click
 
 from . import commands
 from .errors import RelaxgenError
+from .interrupts import Interrupted, owned_signals
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         try:
-            return super().invoke(ctx)
+            with owned_signals():
+                return super().invoke(ctx)
         except RelaxgenError as e:
             if debug:
                 raise
             click.echo(f"Error: {e}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             if debug:
                 raise
-            click.echo("Interrupted. Finished files are kept; run the same command again to resume.", err=True)
-            ctx.exit(130)
+            stop = e if isinstance(e, Interrupted) else Interrupted()
+            by = "" if stop.what == "Ctrl-C" else f" by {stop.what}"
+            with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+                click.echo(f"Interrupted{by}. Finished files are kept; run the same command again to resume.",
+                           err=True)
+            ctx.exit(stop.exit_code)
         except BrokenPipeError:
             ctx.exit(0)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import json
 import multiprocessing
 import os
 import queue
-import signal
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +25,12 @@ from typing import Any, Protocol
 from .buildstate import BuildState, DepChecker, Record, locked, output_hash, program_version
 from .errors import RelaxgenError
 from .fsutil import atomic_write_text, remove_stale_temps
-from .interrupts import held_interrupt
+from .interrupts import check, child_init, owned_signals, shielded, start_mp_helpers, watch
 from .manifest import ListenerTable, Manifest
 from .names import safe_filename, unique_names
 from .pack import PackPlan, PackSettings, plan_pack, write_pack_files
 from .profile import Profile
-from .task import SessionEnd, SessionTask, TaskResult, run_task, worker_name
+from .task import SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
 
@@ -56,31 +54,32 @@ def task_label(task: SessionTask) -> str:
 
 
 STAGES = {"speech": (0.0, 0.4), "mix": (0.4, 1.0)}
+WAIT_S = 0.2  # the longest wait for a session before the next check for a stop request
 
 # ---------------------------------------------------------------- executors
+#
+# Stopping (Ctrl-C, SIGTERM, SIGHUP; see generator.interrupts): the executors check for a
+# stop request between sessions and while they wait. A session stops at its next safe point
+# (a clip, a mix block, a chapter) unless its MP3 is already in place: what follows takes
+# milliseconds and has no safe point, so it completes and is handed on, and the caller
+# records it. Then the executor raises Interrupted.
 
 _EVENTS: Any = None  # the worker's event queue (set by the pool initializer)
-_STOP: Any = None  # set by the parent when the run stops (Ctrl-C): running tasks abort
 
 
 def _init_worker(events: Any, stop: Any) -> None:
-    global _EVENTS, _STOP
-    _EVENTS, _STOP = events, stop
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle workers ignore Ctrl-C; see _pool_task
+    global _EVENTS
+    _EVENTS = events
+    child_init()  # the parent owns the stop signals ...
+    watch(stop)  # ... and sets this event to stop the sessions running here
 
 
 def _pool_task(task: SessionTask) -> TaskResult:
-    """Run one task in a pool worker, reporting start and progress; Ctrl-C aborts it cleanly.
-
-    So does the parent's stop event, checked at every progress step: a worker that was
-    between tasks when Ctrl-C came (ignoring it) and took the next one would otherwise
-    build that whole session while the parent waits for the pool to stop."""
+    """Run one task in a pool worker, reporting start and progress."""
     me, label = worker_name(), task_label(task)
     last = [0.0]
 
     def prog(stage: str, frac: float) -> None:
-        if _STOP is not None and _STOP.is_set():
-            raise KeyboardInterrupt
         now = time.monotonic()
         if _EVENTS is not None and now - last[0] > 0.25:
             last[0] = now
@@ -88,18 +87,11 @@ def _pool_task(task: SessionTask) -> TaskResult:
             with contextlib.suppress(Exception):
                 _EVENTS.put_nowait(("progress", me, label, lo + (hi - lo) * frac))
 
+    check()
     if _EVENTS is not None:
         with contextlib.suppress(Exception):
             _EVENTS.put_nowait(("start", me, label))
-    end = SessionEnd(task)
-    # Ctrl-C aborts the task, except once its MP3 is in place: then it finishes, and the parent
-    # records it; afterwards this idle worker ignores Ctrl-C again (the hold restores that)
-    with held_interrupt(when=end, otherwise=signal.default_int_handler) as held:
-        if _STOP is not None and _STOP.is_set():
-            raise KeyboardInterrupt
-        res = run_task(task, prog, end)
-    res.interrupted = held.interrupted
-    return res
+    return run_task(task, prog)
 
 
 class Executor(Protocol):
@@ -116,6 +108,7 @@ class InlineExecutor:
     def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
         me = worker_name()
         for t in tasks:
+            check()
             label = task_label(t)
             reporter.started(me, label)
 
@@ -123,14 +116,7 @@ class InlineExecutor:
                 lo, hi = STAGES.get(stage, (0.0, 1.0))
                 reporter.progress(me, label, lo + (hi - lo) * frac)
 
-            end = SessionEnd(t)
-            # one hold from the session's end until it is recorded (the caller records it
-            # while this generator waits at the yield)
-            with held_interrupt(when=end) as held:
-                res = run_task(t, prog, end)
-                yield res
-            if held.interrupted:
-                raise KeyboardInterrupt
+            yield run_task(t, prog)
 
 
 class LocalExecutor:
@@ -149,63 +135,47 @@ class LocalExecutor:
             ctx.set_forkserver_preload(["generator.task"])  # import once, fork workers from a clean server
         else:
             ctx = multiprocessing.get_context("spawn")
+        start_mp_helpers(ctx)  # workers fork from them deaf to the terminal
         events, stop = ctx.Queue(), ctx.Event()
         n = min(self.workers, len(tasks))
         pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(events, stop))
         pending: dict[Future[TaskResult], SessionTask] = {}
-        ready: list[TaskResult] = []  # results taken from their futures, not yet handed on
         todo = iter(tasks)
-        interrupted = False
+
+        def submit(k: int) -> None:
+            for t in _take(todo, k):
+                with shielded():  # (spawn: workers start here)
+                    pending[pool.submit(_pool_task, t)] = t
+
         try:
-            for t in _take(todo, 2 * n):
-                pending[pool.submit(_pool_task, t)] = t
-            while pending or ready:
-                if not ready:
-                    done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    _drain(events, reporter)
-                    for f in done:
-                        exc = f.exception()
-                        if isinstance(exc, KeyboardInterrupt):
-                            raise KeyboardInterrupt
-                        ready.append(f.result() if exc is None else _failed(pending[f], exc))
-                        del pending[f]  # (a Ctrl-C in between: the result is in both, handed on once)
-                        for nxt in _take(todo, 1):
-                            pending[pool.submit(_pool_task, nxt)] = nxt
-                    continue
-                yield from _hand_on(ready[0], lambda: ready.pop(0))
+            submit(2 * n)
+            while pending:
+                check()
+                done, _ = wait(pending, timeout=WAIT_S, return_when=FIRST_COMPLETED)
+                _drain(events, reporter)
+                check()  # (a SIGTERM to the process group may have ended workers too)
+                submit(len(done))  # keep the workers busy while the results are recorded
+                for f in done:
+                    t = pending.pop(f)
+                    exc = f.exception()
+                    yield f.result() if exc is None else _failed(t, exc)
         except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            stop.set()  # tasks still running (Ctrl-C, or an error here) abort at their next step
+            # Sessions still running stop at their next safe point; those past it finish and
+            # are handed on, so the caller records them (the next run does not build them again).
+            stop.set()
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             _drain(events, reporter)
+            for f in pending:
+                if f.done() and not f.cancelled() and f.exception() is None:
+                    yield f.result()
+            raise
+        finally:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            _drain(events, reporter)
             events.close()
-        if interrupted:
-            # Sessions that finished but were not handed on yet, or finished while the pool
-            # stopped: their MP3s are in place, so they are recorded (else the next run would
-            # build them again).
-            keys = {r.key for r in ready}
-            ready += [f.result() for f, t in pending.items() if t.key not in keys
-                      and f.done() and not f.cancelled() and f.exception() is None]
-            for res in ready:
-                with held_interrupt():
-                    yield res
-            raise KeyboardInterrupt
-
-
-def _hand_on(res: TaskResult, handed: Callable[[], object] | None = None) -> Generator[TaskResult, None, None]:
-    """Yield one finished session's result with Ctrl-C held until the caller asks for the
-    next one (it records the session meanwhile: milliseconds; a Ctrl-C in between would
-    leave an MP3 in place that the next run builds again), call ``handed`` (still held),
-    then stop if a Ctrl-C came meanwhile or while the session finished."""
-    with held_interrupt() as held:
-        yield res
-        if handed is not None:
-            handed()
-    if held.interrupted or res.interrupted:
-        raise KeyboardInterrupt
 
 
 def _take(it: Iterator[SessionTask], n: int) -> list[SessionTask]:
@@ -257,34 +227,48 @@ class DaskExecutor:
                                   self.client.scheduler_info().get("workers", {}).values()))
 
     def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
-        from distributed import as_completed
+        """Tasks stream to the cluster: at most two per worker thread are submitted at once
+        (a course of 28,000 sessions never holds 28,000 futures)."""
+        from distributed import wait as dask_wait
 
-        futures = {self.client.submit(run_task, t, pure=False): t for t in tasks}
-        handed: set[Any] = set()
-        interrupted = False
+        pending: dict[Any, SessionTask] = {}
+        todo = iter(tasks)
+
+        def submit(k: int) -> None:
+            for t in _take(todo, k):
+                pending[self.client.submit(run_task, t, pure=False)] = t
+
         try:
-            for f in as_completed(list(futures)):
-                t = futures[f]
+            submit(2 * self.workers)
+            while pending:
+                check()
                 try:
-                    res: TaskResult = f.result()
-                except Exception as e:  # a worker died or the task could not be unpickled
-                    res = _failed(t, e)
-                yield from _hand_on(res, functools.partial(handed.add, f))
+                    done = dask_wait(list(pending), timeout=WAIT_S, return_when="FIRST_COMPLETED").done
+                except TimeoutError:
+                    continue
+                check()
+                submit(len(done))
+                for f in done:
+                    t = pending.pop(f)
+                    try:
+                        res: TaskResult = f.result()
+                    except Exception as e:  # a worker died or the task could not be unpickled
+                        res = _failed(t, e)
+                    yield res
         except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            self.client.cancel([f for f in futures if not f.done()])
-        if interrupted:  # as the local pool: sessions finished meanwhile are recorded
-            for f in futures:
-                if f in handed or f.status != "finished":
+            # as the local pool: sessions the cluster finished meanwhile are recorded
+            self.client.cancel([f for f in pending if not f.done()])
+            for f in pending:
+                if f.status != "finished":
                     continue
                 try:
-                    done: TaskResult = f.result(timeout=10)
+                    finished: TaskResult = f.result(timeout=10)
                 except Exception:  # the cluster went away meanwhile: built again next run
                     continue
-                with held_interrupt():
-                    yield done
-            raise KeyboardInterrupt
+                yield finished
+            raise
+        finally:
+            self.client.cancel([f for f in pending if not f.done()])
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -351,10 +335,16 @@ def _prune(plan: PackPlan, state: BuildState) -> None:
             with contextlib.suppress(OSError):
                 (plan.folder / f).unlink()
         state.forget(name)
-    remove_stale_temps(plan.folder)
-    for sub in plan.folder.iterdir():
-        if sub.is_dir():
-            remove_stale_temps(sub)
+    _sweep(plan.folder)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove temp files in a pack folder and its chapter folders (the caller holds its lock)."""
+    remove_stale_temps(folder)
+    with contextlib.suppress(OSError):
+        for sub in folder.iterdir():
+            if sub.is_dir():
+                remove_stale_temps(sub)
 
 
 def _finish_pack(plan: PackPlan, state: BuildState, summ: Summary) -> None:
@@ -369,16 +359,22 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
               reporter: Reporter | None = None, summary: Summary | None = None) -> Summary:
     """Build every outdated session of ``plans``; record and finish each pack as it completes.
 
-    The caller holds the output folder's lock (:func:`generator.buildstate.locked`).
+    The caller holds the output folder's lock (:func:`generator.buildstate.locked`). A stop
+    signal (:mod:`generator.interrupts`) ends the run with :class:`~.interrupts.Interrupted`
+    once the sessions that finished are recorded and no temp file is left.
     """
-    rep = reporter or NullReporter()
-    summ = summary or Summary()
+    with owned_signals():
+        return _run_packs(plans, executor, force, reporter or NullReporter(), summary or Summary())
+
+
+def _run_packs(plans: list[PackPlan], executor: Executor, force: bool, rep: Reporter, summ: Summary) -> Summary:
     t0 = time.monotonic()
     states = {p.folder: BuildState(p.folder) for p in plans}
     checker = DepChecker(plans[0].tasks[0].options.get("engine") if plans and plans[0].tasks else None)
     todo: list[SessionTask] = []
     remaining: dict[Path, int] = {}
     for p in plans:
+        check()
         st = states[p.folder]
         _prune(p, st)
         summ.failed += [{"output": str(p.folder), "error": f"{what}: {why}"} for what, why in p.errors]
@@ -395,8 +391,7 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
     tasks = {t.key: t for t in todo}
     rep.begin(len(todo) + len(summ.skipped), len(summ.skipped), executor.workers)
     try:
-        # the executors hold Ctrl-C while a result is recorded; closed at once on any error,
-        # so their hold never outlives this loop
+        # closed at once on any error, so its workers never outlive this loop
         with contextlib.closing(executor.run(todo, rep)) as results:
             for res in results:
                 t = tasks[res.key]
@@ -408,6 +403,8 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
                     _finish_pack(by_folder[folder], states[folder], summ)
     except KeyboardInterrupt:
         summ.interrupted = True
+        for p in plans:  # what a stopped session (or a worker killed with it) left half-written
+            _sweep(p.folder)
         raise
     finally:
         summ.seconds = time.monotonic() - t0

@@ -20,6 +20,7 @@ from .audio.clips import SR
 from .buildstate import digest, file_sha, program_version, voice_fingerprints
 from .errors import RelaxgenError
 from .fsutil import atomic_path, atomic_write_bytes
+from .interrupts import check
 from .model import Bed, Cue, Timeline
 from .names import safe_filename, track_filename
 from .packdata import PackExport, TrackExport
@@ -98,7 +99,6 @@ class TaskResult:
     worker: str = ""
     synthesized: int = 0
     cached: int = 0
-    interrupted: bool = False  # a pool worker held a Ctrl-C while the session finished
 
 
 # ---------------------------------------------------------------- the worker side
@@ -122,29 +122,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class SessionEnd:
-    """Whether a session is past its point of no return: its new MP3 is in place and what
-    is left (sidecars, dependencies, its record) takes milliseconds. Chapter files take as
-    long as an encode: while they are cut it is not (a Ctrl-C stops them, and the session
-    is built again). Callers hold Ctrl-C while this is true (:func:`.interrupts.held_interrupt`),
-    from before :func:`run_task` until the result is recorded."""
-
-    def __init__(self, task: SessionTask) -> None:
-        self.mp3 = Path(task.folder) / task.name
-        self.was = _file_id(self.mp3)
-        self.splitting = False
-
-    def __call__(self) -> bool:
-        return not self.splitting and _file_id(self.mp3) != self.was
-
-
-def run_task(task: SessionTask, progress: ProgressFn | None = None, end: SessionEnd | None = None) -> TaskResult:
+def run_task(task: SessionTask, progress: ProgressFn | None = None) -> TaskResult:
     """Build one session MP3 with its sidecars (and chapter files); never raises for build errors.
-    ``end``: the caller's :class:`SessionEnd` for this task, told when chapters are cut."""
+
+    A stop request (:mod:`.interrupts`) raises at the build's safe points, up to and during
+    chapter cutting; once the MP3 is in place, its sidecars and dependencies take milliseconds
+    and have no safe point, so a session past that point is always returned whole (the
+    caller records it)."""
     t0 = time.monotonic()
     res = TaskResult(task.key, task.folder, task.name, ok=False, worker=worker_name())
     try:
-        _build(task, res, progress, end or SessionEnd(task))
+        _build(task, res, progress)
         res.ok = True
     except RelaxgenError as e:
         res.error = str(e)
@@ -157,7 +145,7 @@ def run_task(task: SessionTask, progress: ProgressFn | None = None, end: Session
     return res
 
 
-def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None, end: SessionEnd) -> None:
+def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> None:
     folder = Path(task.folder)
     o = task.options
     cover: tuple[bytes, str] | None = None
@@ -177,22 +165,12 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None, end:
     mp3 = folder / task.name
     built = build_session(task.template, mp3, profile, task.minutes, opts, progress, syn)
     track = track_export(built, task)
-    end.splitting = task.split_chapters
     chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
-    end.splitting = False
     res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
     res.deps = build_deps(built, profile, opts.engine, syn)
     res.size = mp3.stat().st_size
     res.track = dataclasses.asdict(track)
     res.synthesized, res.cached = built.synthesized, built.cached
-
-
-def _file_id(p: Path) -> tuple[int, int, int] | None:
-    try:
-        st = p.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def build_deps(built: BuildResult, profile: Profile, engine: str | None, syn: Any) -> dict[str, dict[str, str]]:
@@ -268,6 +246,7 @@ def split_chapters(mp3: Path, tl: Timeline, track: TrackExport, task: SessionTas
     written: list[str] = []
     profile = profile_from_dict(task.profile)
     for i, (ch, end) in enumerate(spans, 1):
+        check()
         start = 0.0 if i == 1 else ch.start_ms
         a, b = int(round(start * SR / 1000)), min(len(audio), int(round(end * SR / 1000)))
         name = track_filename(i, n, ch.title)

@@ -1,5 +1,5 @@
-"""Faults mid-run: a hung or crashing speech engine, an encoder that dies, Ctrl-C,
-SIGKILL, and two builds into one folder. Every failure is one clear line, exit
+"""Faults mid-run: a hung or crashing speech engine, an encoder that dies,
+SIGKILL (stop signals: test_signals.py), and two builds into one folder. Every failure is one clear line, exit
 non-zero, no half-written MP3, finished outputs and the cache kept.
 """
 
@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,113 +232,6 @@ def _wait_for_temp(work: Path, proc: subprocess.Popen[str], timeout: float = 60)
             proc.kill()
             pytest.fail("the build never started encoding")
         time.sleep(0.05)
-    time.sleep(0.3)
-
-
-def test_sigint_stops_quickly_removes_temps_keeps_finished_outputs(work: Path) -> None:
-    (work / "t.j2").write_text(LONG, encoding="utf-8")
-    proc = _start(work, "out/new.mp3")
-    _wait_for_temp(work, proc)
-    t0 = time.monotonic()
-    os.killpg(proc.pid, signal.SIGINT)  # like Ctrl-C in a terminal: the whole process group
-    try:
-        _, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    took = time.monotonic() - t0
-    assert took < 3.0, f"took {took:.1f} s to stop"
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and err.strip().startswith("Interrupted."), err
-    assert sorted(p.name for p in (work / "out").iterdir()) == ["old.mp3"]
-    assert (work / "out" / "old.mp3").read_bytes() == OLD
-
-
-def test_ctrl_c_while_loading_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """Ctrl-C while the command line is still importing (its first few tenths of a second):
-    exit 130 with one line, no traceback."""
-    import importlib.abc
-
-    import generator.__main__ as entry
-
-    class Interrupting(importlib.abc.MetaPathFinder):
-        def find_spec(self, name: str, path: object, target: object = None) -> None:
-            if name == "generator.cli":
-                raise KeyboardInterrupt
-            return None
-
-    monkeypatch.delitem(sys.modules, "generator.cli", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
-    with pytest.raises(SystemExit) as e:
-        entry.main()
-    assert e.value.code == 130
-    assert capsys.readouterr().err == "Interrupted.\n"
-
-
-def test_held_interrupt_notes_ctrl_c_only_while_it_holds() -> None:
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (xdist ignores it)
-    try:
-        _held_interrupt_cases()
-    finally:
-        signal.signal(signal.SIGINT, before)
-
-
-def _held_interrupt_cases() -> None:
-    from generator.interrupts import held_interrupt
-
-    before = signal.getsignal(signal.SIGINT)
-    with held_interrupt() as held:
-        signal.raise_signal(signal.SIGINT)
-        assert held.interrupted  # noted, the block goes on
-    assert signal.getsignal(signal.SIGINT) is before
-    finishing = [False]
-    with pytest.raises(KeyboardInterrupt), held_interrupt(when=lambda: finishing[0]) as held:
-        signal.raise_signal(signal.SIGINT)  # not finishing yet: acts at once
-    assert not held.interrupted and signal.getsignal(signal.SIGINT) is before
-    with held_interrupt(when=lambda: finishing[0]) as held:
-        finishing[0] = True
-        signal.raise_signal(signal.SIGINT)
-    assert held.interrupted
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pool worker between tasks
-    try:
-        with pytest.raises(KeyboardInterrupt), held_interrupt(lambda: False, signal.default_int_handler):
-            signal.raise_signal(signal.SIGINT)  # its task is aborted ...
-        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # ... and it ignores Ctrl-C again
-    finally:
-        signal.signal(signal.SIGINT, before)
-    got: list[bool] = []
-    t = threading.Thread(target=lambda: got.append(held_interrupt().__enter__().interrupted))
-    t.start()
-    t.join()
-    assert got == [False] and signal.getsignal(signal.SIGINT) is before  # other threads: no handler
-
-
-def test_abort_ends_the_feeder_despite_a_stale_waiter(tmp_path: Path) -> None:
-    """A Ctrl-C in the main thread between ``Condition.notify`` releasing the feeder's waiter
-    and removing it (inside ``Queue.put``) leaves that waiter first in the list, locked again
-    by the woken feeder: the next notify wakes nobody. Cleaning up after the Ctrl-C must not
-    depend on that wake-up (it once waited 5 s for a feeder that never woke)."""
-    import numpy as np
-
-    from generator.audio.encode import Mp3Encoder
-
-    enc = Mp3Encoder(tmp_path / "x.mp3").__enter__()
-    enc.write(np.zeros((4410, 2), np.float32))
-    feeder = enc._feeder
-    assert feeder is not None
-    t0 = time.monotonic()
-    while enc._queue.qsize() or not enc._queue.not_empty._waiters:  # the feeder waits for the next block
-        assert time.monotonic() - t0 < 10
-        time.sleep(0.01)
-    stale = threading.Lock()
-    stale.acquire()
-    with enc._queue.mutex:
-        enc._queue.not_empty._waiters.appendleft(stale)  # type: ignore[attr-defined]
-    t0 = time.monotonic()
-    enc.abort()
-    assert time.monotonic() - t0 < 2.5  # without the poll: the 5 s join timeout
-    assert not feeder.is_alive()
-    assert not (tmp_path / "x.mp3").exists()
 
 
 def test_sigkill_then_the_next_run_completes(work: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import IO, cast
 import numpy as np
 
 from ..errors import AudioError
+from ..interrupts import popen
 from ..paths import display
 from .sigproc import firwin, sliding_max
 
@@ -107,21 +107,9 @@ def interval_peaks(cat: np.ndarray, lo: int, hi: int, floor: float) -> np.ndarra
 
 
 def ffmpeg_path() -> str:
-    """The ffmpeg binary: ``generator.audio.ffmpeg.ffmpeg_exe()``, else the system's or imageio-ffmpeg's."""
-    try:
-        from .ffmpeg import ffmpeg_exe
-    except ImportError:  # pragma: no cover - the shared helper is part of the package
-        found = shutil.which("ffmpeg")
-        if found:
-            return found
-        try:
-            import imageio_ffmpeg
+    """The ffmpeg binary (:func:`generator.audio.ffmpeg.ffmpeg_exe`)."""
+    from .ffmpeg import ffmpeg_exe
 
-            return str(imageio_ffmpeg.get_ffmpeg_exe())
-        except (ImportError, RuntimeError):
-            raise AudioError(
-                "ffmpeg was not found: pip install imageio-ffmpeg, or install the system ffmpeg"
-            ) from None
     return ffmpeg_exe()
 
 
@@ -168,9 +156,7 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
     got = 0
     err: list[bytes] = []
     try:
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
+        proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
         raise AudioError(f"{display(p)}: cannot run ffmpeg to decode the {what} ({e})") from None
     assert proc.stdout is not None and proc.stderr is not None
@@ -189,6 +175,9 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
     except (OSError, subprocess.TimeoutExpired) as e:
         proc.kill()
         raise AudioError(f"{display(p)}: decoding the {what} failed ({e})") from None
+    except BaseException:
+        proc.kill()
+        raise
     finally:
         t.join(timeout=5)
     if rc != 0 and got < len(raw):

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from ..errors import AudioError
+from ..interrupts import popen
 from ..paths import display
 from .ffmpeg import decode, ffmpeg_exe
 from .mp3join import JoinError, join
@@ -60,7 +61,7 @@ class Mp3Encoder:
             "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(self.path),
         ]
         try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.proc = popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as e:
             raise AudioError(f"cannot start the MP3 encoder ({cmd[0]}): {e}") from None
         _grow_pipe(self.proc.stdin)
@@ -78,10 +79,11 @@ class Mp3Encoder:
         """The feeder thread: queued blocks into the encoder's stdin (the GIL is free while
         it waits on the pipe).
 
-        It waits for blocks with a timeout and checks ``_stop`` between them: a Ctrl-C in
-        the main thread between a ``Condition.notify`` waking this thread and removing it
-        from the waiters (CPython, ``threading.py``) leaves a stale waiter behind that eats
-        the next wake-up, so a sentinel put by :meth:`abort` may never wake a plain ``get``.
+        It waits for blocks with a timeout and checks ``_stop`` between them: an
+        exception in the main thread between a ``Condition.notify`` waking this thread and
+        removing it from the waiters (CPython, ``threading.py``) leaves a stale waiter
+        behind that eats the next wake-up, so a sentinel put by :meth:`abort` may never
+        wake a plain ``get``.
         """
         assert self.proc is not None and self.proc.stdin is not None
         while not self._stop.is_set():

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
+from ..interrupts import run, shielded
 from ..paths import display
 
 
@@ -30,7 +31,8 @@ def ffmpeg_exe() -> str:
         try:
             import imageio_ffmpeg
 
-            return str(imageio_ffmpeg.get_ffmpeg_exe())
+            with shielded():  # it runs 'ffmpeg -version': out of the terminal's reach too
+                return str(imageio_ffmpeg.get_ffmpeg_exe())
         except (ImportError, RuntimeError):
             pass
     raise AudioError(
@@ -53,7 +55,7 @@ def decode(path: str | Path, sr: int = 44100, channels: int = 2, max_seconds: fl
         cmd += ["-t", f"{max_seconds:.3f}"]
     cmd += ["-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(sr), "-"]
     try:
-        res = subprocess.run(cmd, capture_output=True, check=False, timeout=600)
+        res = run(cmd, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise AudioError(f"{display(p)}: cannot decode: {e}") from None
     if res.returncode != 0:

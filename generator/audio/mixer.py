@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
+from ..interrupts import check
 from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
 from . import beds as beds_mod
 from . import cues as cues_mod
@@ -286,8 +287,10 @@ class SessionMix:
         out *= g[:, None]
 
     def blocks(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
-        """The mix from ``start`` to ``end`` (default: all of it) in blocks."""
+        """The mix from ``start`` to ``end`` (default: all of it) in blocks; each block is a
+        safe point for a stop (:func:`generator.interrupts.check`)."""
         step = max(1024, self._smp(self.s.block_ms))
         stop = self.total if end is None else min(end, self.total)
         for pos in range(start, stop, step):
+            check()
             yield pos, self.render(pos, min(step, stop - pos))

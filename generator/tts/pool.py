@@ -35,6 +35,7 @@ from typing import Any
 
 from ..audio.clips import process_engine_output
 from ..errors import RelaxgenError, SynthesisError, VoiceError
+from ..interrupts import check, shielded, start_mp_helpers
 from ..model import ClipRequest
 from .base import Engine
 from .cache import ClipCache
@@ -45,6 +46,7 @@ PER_CHAR_S = 0.1
 STARTUP_TIMEOUT_S = 60.0  # a new worker must import and build its engine within this
 RECYCLE_AFTER = 400  # clips per worker before it is replaced (bounds slow leaks in engines)
 ATTEMPTS = 2
+WAIT_S = 0.1  # the longest wait for a worker before the next check for a stop request
 
 
 def clip_timeout(base_s: float, text: str) -> float:
@@ -129,7 +131,8 @@ class _Worker:
         self.conn: Connection = parent
         self.proc = ctx.Process(target=worker_main, args=(child, spec), daemon=True,
                                 name="relaxgen-tts")
-        with _without_main():
+        start_mp_helpers(ctx)  # (again: they are stopped after each build's speech)
+        with _without_main(), shielded():  # the worker starts deaf to the terminal
             self.proc.start()
         child.close()
         self.ready = False
@@ -231,8 +234,9 @@ class WorkerPool:
                     continue
                 if not busy:
                     continue
+                check()
                 now = time.monotonic()
-                limit = max(0.0, min(w.deadline for w in busy) - now)
+                limit = min(WAIT_S, max(0.0, min(w.deadline for w in busy) - now))
                 handles: list[Any] = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
                 ready = set(wait(handles, timeout=limit))
                 for w in list(busy):

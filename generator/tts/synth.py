@@ -20,6 +20,7 @@ from types import TracebackType
 
 from ..audio.clips import SR, process_engine_output
 from ..errors import SynthesisError
+from ..interrupts import check
 from ..model import ClipRequest
 from .base import Engine, engine_from_spec, model_identity
 from .cache import ClipCache
@@ -221,6 +222,7 @@ class Synthesizer:
             left = still
             rounds += 1
             if left:
+                check()
                 time.sleep(POLL_S)
         return orphans, set()
 
@@ -228,6 +230,7 @@ class Synthesizer:
         eng = self.engine(engine)
         with tempfile.TemporaryDirectory(prefix="relaxgen-tts-") as d:
             for t in tasks:
+                check()
                 path, frames = render_clip(eng, t.req, t.key, self.cache, Path(d) / f"clip{t.id}.wav")
                 finished(t, path, frames)
 

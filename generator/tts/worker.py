@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from ..errors import RelaxgenError, SynthesisError
+from ..interrupts import child_init
 from .base import engine_from_spec
 
 
@@ -34,8 +34,7 @@ def worker_main(conn: Connection, spec: str) -> None:
     Replies ``("ok", id, path, "")`` when the engine wrote ``path``, ``("retry", id, kind,
     message)`` for a failure worth another try, ``("fatal", id, kind, message)`` otherwise.
     """
-    with contextlib.suppress(ValueError, OSError, AttributeError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+    child_init()  # the parent owns the stop signals and stops its workers
     _quiet_fds()
     try:
         engine = engine_from_spec(spec)
