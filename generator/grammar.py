@@ -61,10 +61,12 @@ def parse_marker(body: str, pos: SourcePos | None = None) -> Segment:
 
 def _m_pause(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
     only_options(named, (), "pause", pos)
-    if len(args) != 1:
-        raise ScriptError("[pause] takes one length, e.g. [pause 4s] or [pause 3-8s]", pos)
+    hold = len(args) == 2 and args[1].lower() == "hold"
+    if len(args) != 1 + hold:
+        raise ScriptError("[pause] takes one length and optionally 'hold' for a practice hold, "
+                          "e.g. [pause 4s], [pause 3-8s] or [pause 40s hold]", pos)
     lo, hi = parse_range(args[0], pos)
-    return Pause(lo, hi, pos)
+    return Pause(lo, hi, pos, hold)
 
 
 def _m_chapter(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
@@ -196,9 +198,10 @@ def _num(v: float) -> str:
 def render_marker(seg: Segment) -> str:
     """Write a segment back as marker text (``parse_marker`` inverts it)."""
     if isinstance(seg, Pause):
+        hold = " hold" if seg.hold else ""
         if seg.elastic:
-            return f"[pause {format_duration(seg.min_ms)}-{format_duration(seg.max_ms)}]"
-        return f"[pause {format_duration(seg.min_ms)}]"
+            return f"[pause {format_duration(seg.min_ms)}-{format_duration(seg.max_ms)}{hold}]"
+        return f"[pause {format_duration(seg.min_ms)}{hold}]"
     if isinstance(seg, Chapter):
         return f"[chapter {_q(seg.title)}]"
     if isinstance(seg, Cue):

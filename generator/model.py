@@ -30,11 +30,13 @@ class Gap:
 
 @dataclass(frozen=True)
 class Pause:
-    """``[pause 4s]`` (min == max) or elastic ``[pause 3-8s]``."""
+    """``[pause 4s]`` (min == max) or elastic ``[pause 3-8s]``; ``[pause 40s hold]`` declares
+    a practice hold: silence that is the practice itself, not missing guidance."""
 
     min_ms: float
     max_ms: float
     pos: SourcePos | None = None
+    hold: bool = False
 
     @property
     def elastic(self) -> bool:
@@ -177,6 +179,7 @@ class TPause:
     max_ms: float
     implicit: bool = False
     pos: SourcePos | None = None
+    hold: bool = False  # a declared practice hold ([pause … hold])
     kind: Literal["pause"] = "pause"
 
     @property

@@ -22,6 +22,8 @@ def item_dict(it: object) -> dict[str, Any]:
             d["implicit"] = True
         elif it.max_ms > it.min_ms:
             d["range_ms"] = [_r(it.min_ms), _r(it.max_ms)]
+        if it.hold:
+            d["hold"] = True
         return d
     if isinstance(it, TCue):
         return {"kind": "cue", "start_ms": _r(it.start_ms), "dur_ms": _r(it.dur_ms), "name": it.name, "file": it.file}
@@ -60,6 +62,7 @@ def timeline_table(tl: Timeline, title: str = "") -> str:
         if d["kind"] == "pause":
             what = "(sentence/paragraph)" if d.get("implicit") else (
                 f"elastic {d['range_ms'][0] / 1000:g}-{d['range_ms'][1] / 1000:g}s" if "range_ms" in d else "")
+            what = f"{what} (practice hold)".lstrip() if d.get("hold") else what
         if d["kind"] == "bed" and d.get("off"):
             what = "off"
         dur = f"{d['dur_ms'] / 1000:6.1f}s" if "dur_ms" in d else ""

@@ -215,7 +215,7 @@ def layout(
         elif isinstance(s, Pause):
             d = s.min_ms + factor * (s.max_ms - s.min_ms) if s.elastic else s.min_ms
             d = round(d, 1)
-            items.append(TPause(t, d, s.min_ms, s.max_ms, pos=s.pos))
+            items.append(TPause(t, d, s.min_ms, s.max_ms, pos=s.pos, hold=s.hold))
             t += d
         elif isinstance(s, Cue):
             d = cue_ms(s)

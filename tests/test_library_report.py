@@ -1,0 +1,76 @@
+"""The library report (relaxgen check --library-report): measured on built, decoded audio."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generator.api import BuildOptions, build_session, plan
+from generator.audio.clips import SR
+from generator.audio.ffmpeg import decode
+from generator.libreport import Measure, judge, measure, method_of
+from generator.model import Pause
+from generator.profile import Profile
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _built(tmp_path: Path, text: str) -> tuple[np.ndarray, object]:
+    (tmp_path / "t.j2").write_text(text, encoding="utf-8")
+    built = build_session(tmp_path / "t.j2", tmp_path / "t.mp3", Profile(bed="none"), None,
+                          BuildOptions(engine="fake", cache_dir=tmp_path / "cache", mono=True, encoders=1))
+    return decode(tmp_path / "t.mp3", SR, 1), built.timeline
+
+
+def test_a_declared_hold_is_not_an_unguided_silence(tmp_path: Path) -> None:
+    text = '[chapter "Start"]\nBreathe in gently. [pause 20s]\n[chapter "Hold"]\nNow rest. [pause 50s{}] Welcome back.\n'
+    audio, tl = _built(tmp_path, text.format(""))
+    got = measure(audio, tl)  # type: ignore[arg-type]
+    assert 49.5 < float(got["longest_silence_s"]) < 50.5
+    assert got["longest_silence_chapter"] == "Hold"
+    rest = next(s for s in tl.speech if s.text == "Now rest.")  # type: ignore[attr-defined]
+    assert abs(float(got["longest_silence_at_s"]) - rest.end_ms / 1000) < 0.1
+    audio, tl = _built(tmp_path, text.format(" hold"))
+    got = measure(audio, tl)  # type: ignore[arg-type]
+    assert 19.5 < float(got["longest_silence_s"]) < 20.5 and got["longest_silence_chapter"] == "Start"
+    speech_s = sum(s.dur_ms for s in tl.speech) / 1000  # type: ignore[attr-defined]
+    assert abs(float(got["speech_share"]) - speech_s / float(got["length_s"])) < 0.02  # the tones are audible
+    m = Measure("x", "en", None, "default", "guided", **got, length_met=True)  # type: ignore[arg-type]
+    judge(m)
+    assert m.problems == [f"speech share {100 * m.speech_share:.0f} % outside 40-65 %"]
+
+
+def test_the_plan_shows_a_hold(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("Rest now. [pause 40s hold] Back.", encoding="utf-8")
+    prep, tl = plan(tmp_path / "t.j2", Profile(), None, engine="fake")
+    holds = [it for it in tl.items if getattr(it, "hold", False)]
+    assert len(holds) == 1 and holds[0].dur_ms == 40000
+    assert any(isinstance(s, Pause) and s.hold for s in prep.segments)
+
+
+def test_methods() -> None:
+    assert method_of("box-breathing") == "breathing" and method_of("my-own", ["breathing"]) == "breathing"
+    assert method_of("pmr-7") == "guided" and method_of("safety-intro") == "introduction"
+
+
+@pytest.mark.engine
+def test_report_on_the_real_engine(tmp_path: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "generator", "check", "--library-report", "--script", "safety-intro",
+                          "--language", "en", "--lengths", "min", "--json", str(tmp_path / "r.json"),
+                          "--cache-dir", str(tmp_path / "cache")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert len(rows) == 1, res.stderr
+    r = rows[0]
+    assert (r["script"], r["language"], r["which"], r["method"]) == ("safety-intro", "en", "min", "introduction")
+    assert r["length_met"] and abs(r["length_s"] - 60 * r["minutes"]) < 3
+    assert 0.2 < r["speech_share"] < 0.9 and 80 < r["words_per_minute"] < 250
+    assert r["longest_silence_s"] < 60
+    assert res.returncode == (0 if r["ok"] else 1), res.stderr
+    assert "1 build(s)" in res.stdout
