@@ -9,6 +9,7 @@ Time limits are only a safety net.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -155,7 +156,8 @@ def test_a_service_managers_sigterm_to_every_process(work: Path) -> None:
     proc = _start_build(work)
     _wait_until_encoding(work, proc)
     for p in [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]:
-        p.send_signal(signal.SIGTERM)
+        with contextlib.suppress(psutil.NoSuchProcess):  # stopped meanwhile by the build itself
+            p.send_signal(signal.SIGTERM)
     err, _ = _finish(proc)
     _assert_clean_stop(work, proc, err, 143, " by SIGTERM")
 
