@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import importlib
 import json
+import os
 import wave
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,29 @@ def length_scale(rate_wpm: float, base: float = 1.0) -> float:
     return round(min(hi, max(lo, base * NATURAL_WPM / rate_wpm)), 4)
 
 
+def onnx_threads() -> int:
+    """onnxruntime threads per speech worker: 1 (``RELAXGEN_ONNX_THREADS`` changes it), so that
+    ``-j N`` workers on N cores do not oversubscribe the machine."""
+    env = os.environ.get("RELAXGEN_ONNX_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else 1
+
+
+def load_voice(onnx: Path, cfg: Path) -> Any:
+    """A ``piper.PiperVoice`` with its onnxruntime session limited to :func:`onnx_threads`."""
+    piper = _piper()
+    try:
+        import onnxruntime
+
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = onnx_threads()
+        session = onnxruntime.InferenceSession(str(onnx), sess_options=opts, providers=["CPUExecutionProvider"])
+        config = piper.PiperConfig.from_dict(json.loads(cfg.read_text(encoding="utf-8")))
+        return piper.PiperVoice(config=config, session=session)
+    except Exception as e:  # onnxruntime, JSON or config errors
+        raise VoiceError(f"the Piper voice {onnx} could not be loaded ({type(e).__name__}: {e}); "
+                         "download it again or choose another voice (relaxgen voices)") from None
+
+
 class PiperEngine:
     name = "piper"
 
@@ -141,12 +165,8 @@ class PiperEngine:
     def _load(self, model: str | None) -> Any:
         key = model or ""
         if key not in self._voices:
-            piper = _piper()
             onnx, cfg = resolve_model(model)
-            try:
-                self._voices[key] = piper.PiperVoice.load(onnx, config_path=cfg)
-            except Exception as e:  # onnxruntime or JSON errors
-                raise VoiceError(f"the Piper voice {onnx} could not be loaded: {e}") from None
+            self._voices[key] = load_voice(onnx, cfg)
         return self._voices[key]
 
     def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
