@@ -44,7 +44,8 @@ class _VoicesGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@click.group(cls=_VoicesGroup, invoke_without_command=True)
+@click.group(cls=_VoicesGroup, invoke_without_command=True,
+             subcommand_metavar="[NAME | add MODEL.onnx | download NAME]")
 @click.option("--language", "-l", default=None, help="Only profiles and voices of this language (e.g. de).")
 @click.option("--all", "show_all", is_flag=True, help="List the engine voices of every language.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -58,7 +59,7 @@ def voices(ctx: click.Context, language: str | None, show_all: bool, as_json: bo
     `relaxgen voices NAME` checks one profile (exit 1 if it cannot be used here).
     Your own profiles go in ~/.config/relaxgen/voices/*.toml.
 
-    Examples:
+    Example:
 
         relaxgen voices --language de
 

