@@ -89,20 +89,36 @@ def read_config(cfg: Path) -> VoiceConfig:
 
 
 def speaks(onnx: Path, cfg: Path, language: str) -> float:
-    """Load the model and speak a test sentence; its length in seconds (VoiceError if it cannot)."""
-    from .tts.piper import load_voice
+    """Load the model and speak a test sentence in a child process (as speech workers do: a
+    second espeak-ng in one process, pyttsx3's and Piper's, can crash it, and so can a broken
+    model); its length in seconds, VoiceError if it cannot."""
+    import concurrent.futures
+    import multiprocessing as mp
+    from concurrent.futures.process import BrokenProcessPool
 
-    voice = load_voice(onnx, cfg)  # VoiceError for a corrupt model
     probe = atomic_added_tmp()
     try:
-        with wave.open(str(probe), "wb") as w:
-            voice.synthesize_wav(TEST_SENTENCE[language], w)
-        with wave.open(str(probe), "rb") as r:
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as ex:
+            return ex.submit(_probe, str(onnx), str(cfg), TEST_SENTENCE[language], str(probe)).result()
+    except BrokenProcessPool:
+        raise VoiceError(f"{display(onnx)}: the voice crashed while speaking a test sentence; the model "
+                         "or its config is broken") from None
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def _probe(onnx: str, cfg: str, text: str, out: str) -> float:
+    """(In the child) the length of ``text`` spoken by the voice, checked."""
+    from .tts.piper import load_voice
+
+    voice = load_voice(Path(onnx), Path(cfg))  # VoiceError for a corrupt model
+    try:
+        with wave.open(out, "wb") as w:
+            voice.synthesize_wav(text, w)
+        with wave.open(out, "rb") as r:
             seconds = r.getnframes() / r.getframerate()
     except Exception as e:  # onnxruntime errors on a model that loads but does not run
         raise VoiceError(f"{display(onnx)}: the voice could not speak a test sentence ({type(e).__name__}: {e})") from None
-    finally:
-        probe.unlink(missing_ok=True)
     if seconds < 0.3:
         raise VoiceError(f"{display(onnx)}: the voice spoke a test sentence as {seconds:.2f} s of audio; "
                          "the model or its config is broken")
