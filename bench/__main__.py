@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=None, help="length of the floor/cold/warm/peer session (default 20)")
     ap.add_argument("--repeat", type=int, default=None, help="best of N for floors and builds (default 2)")
     ap.add_argument("--course-minutes", type=float, default=None, help="length of each course session (default 3)")
-    ap.add_argument("--engine", default=None, help="override every voice's engine (e.g. fake)")
+    ap.add_argument("--engine", default=None, help="override every voice's engine (default pyttsx3: espeak-ng; e.g. fake)")
     ap.add_argument("--profile-dir", default=None, help="write pyinstrument reports of every build here")
     a = ap.parse_args(argv)
     cfg = QUICK if a.quick else Config()

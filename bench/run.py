@@ -36,7 +36,7 @@ class Config:
     course_minutes: float = 2.0
     jobs: tuple[int, ...] = (1, 2)
     repeat: int = 2  # floors and builds: best of N (interleaved)
-    engine: str | None = None  # None: the voices' own engine (pyttsx3/espeak-ng)
+    engine: str | None = "pyttsx3"  # espeak-ng (the floors and ratios below are measured on it); None: as the voices resolve
     template: str = str(SESSION_TEMPLATE)
     quick: bool = False
     profile_dir: str | None = None  # pyinstrument text reports of the builds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from .tts.base import resolve_voice_id
 from .tts.cache import ClipCache
 from .tts.pool import mp_helpers, stop_mp_helpers
 from .tts.synth import Synthesizer
-from .voices import load_voices, pick_voice, platform_key
+from .voices import Resolution, ResolvedVoices, load_voices, pick_voice, platform_key
 
 
 def template_variables(profile: Profile) -> dict[str, Any]:
@@ -74,6 +74,7 @@ class Prepared:
     requests: list[ClipRequest]
     target_ms: float | None
     profile: Profile
+    resolution: Resolution  # which voice speaks for the profile's voice here, and why
 
     @property
     def front(self) -> FrontMatter:
@@ -96,7 +97,8 @@ def prepare(
 ) -> Prepared:
     """Render and parse a template for a listener; resolve voices to clip requests.
 
-    ``engine`` overrides every voice's engine (``"fake"`` for tests).
+    ``engine`` forces every voice onto that engine (``"fake"`` for tests); otherwise each
+    voice profile resolves to the first installed voice of its preference.
     """
     path = resolve_template(str(template), profile.language)
     try:
@@ -120,9 +122,7 @@ def prepare(
     check_sound_files(segments, path.parent)
     if not any(getattr(s, "text", None) for s in segments):
         raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
-    voices = load_voices(voice_dirs)
-    if engine is not None:
-        voices = {k: replace(v, engine=engine) for k, v in voices.items()}
+    voices = ResolvedVoices(load_voices(voice_dirs), engine)
     voice = pick_voice(voices, profile.voice_name)
     ids: dict[str, str] = {}
     syn = synth or Synthesizer(ClipCache(default_cache_dir()))
@@ -138,7 +138,7 @@ def prepare(
     steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize)
     return Prepared(
         path, rendered, segments, voice, steps, clip_requests(steps),
-        None if target is None else target * 60000.0, profile,
+        None if target is None else target * 60000.0, profile, voices.resolution(voice.name),
     )
 
 
@@ -357,4 +357,5 @@ def _tags(prep: Prepared, tl: Timeline, title: str, o: BuildOptions) -> TagInfo:
         transcript=transcript,
         cover=o.cover,
         chapters=chapters,
+        extra=(("relaxgen voice", prep.resolution.describe()),),
     )

@@ -85,21 +85,21 @@ def text_sha(path: str | Path) -> str:
 
 
 def voice_fingerprints(names: set[str] | list[str], engine: str | None) -> dict[str, str]:
-    """A hash per voice profile (as the build sees it, with the engine override applied)."""
-    from .voices import load_voices
+    """Per voice profile, what it resolves to here and a hash of its settings (as the build sees
+    them: preference resolved, engine override applied), so a build that would speak with another
+    voice is rebuilt."""
+    from .voices import ResolvedVoices, load_voices
 
-    voices = load_voices()
+    voices = ResolvedVoices(load_voices(), engine)
     out: dict[str, str] = {}
     for n in sorted(names):
-        v = voices.get(n)
-        if v is None:
+        if n not in voices:
             out[n] = "missing"
             continue
-        if engine is not None:
-            v = dataclasses.replace(v, engine=engine)
-        d = dataclasses.asdict(v)
+        r = voices.resolution(n)
+        d = dataclasses.asdict(r.profile)
         d.pop("source", None)
-        out[n] = digest(d)
+        out[n] = f"{r.profile.engine}:{r.via}:{digest(d)}"
     return out
 
 

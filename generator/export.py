@@ -21,6 +21,7 @@ from mutagen.id3 import (
     TPE2,
     TPOS,
     TRCK,
+    TXXX,
     USLT,
     CTOCFlags,
 )
@@ -46,6 +47,7 @@ class TagInfo:
     transcript: str = ""
     cover: tuple[bytes, str] | None = None  # (data, mime)
     chapters: tuple[tuple[float, float, str], ...] = field(default=())  # (start_ms, end_ms, title)
+    extra: tuple[tuple[str, str], ...] = ()  # (description, text): TXXX frames
 
 
 def write_tags(path: str | Path, info: TagInfo) -> None:
@@ -66,6 +68,8 @@ def write_tags(path: str | Path, info: TagInfo) -> None:
     tags.add(TLAN(encoding=1, text=lang))
     if info.comment:
         tags.add(COMM(encoding=1, lang=lang, desc="", text=info.comment))
+    for desc, text in info.extra:
+        tags.add(TXXX(encoding=1, desc=desc, text=text))
     if info.transcript:
         tags.add(USLT(encoding=1, lang=lang, desc="transcript", text=info.transcript))
     if info.cover:

@@ -124,6 +124,8 @@ class VoiceProfile:
     paragraph_pause_ms: float = 3000.0
     model: str | None = None  # for neural engines: a model path or package voice
     source: str | None = None  # where the profile was loaded from
+    prefer: tuple[str, ...] = ()  # profiles tried before this one's own engine ("added": the user's voices)
+    added: str = ""  # when 'relaxgen voices add' registered it (ISO time); newest added is preferred
 
     def __hash__(self) -> int:  # dict field: hash by name and source
         return hash((self.name, self.source))

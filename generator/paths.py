@@ -35,6 +35,12 @@ def user_config_dir() -> Path:
     return Path(base) / "relaxgen"
 
 
+def user_data_dir() -> Path:
+    """``$XDG_DATA_HOME/relaxgen`` (voices added with ``relaxgen voices add``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "relaxgen"
+
+
 def default_cache_dir() -> Path:
     env = os.environ.get("RELAXGEN_CACHE")
     if env:

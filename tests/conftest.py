@@ -28,6 +28,7 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path) -> None:
     monkeypatch.setenv("RELAXGEN_CACHE", str(shared_cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # voices added by 'relaxgen voices add'
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from mutagen.id3 import ID3
 from .audio_utils import load, onsets, silences
 from .conftest import TEMPLATES
 
-pytestmark = pytest.mark.engine
+pytestmark = pytest.mark.engine  # espeak-ng through pyttsx3 (--engine pyttsx3): the deterministic engine
 
 
 def test_hello_pause_goodbye_has_exactly_five_seconds(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "hello.mp3"
-    res = run("build", str(TEMPLATES / "hello.j2"), "-o", str(out), "--set", "name=Anna")
+    res = run("build", str(TEMPLATES / "hello.j2"), "-o", str(out), "--set", "name=Anna", "--engine", "pyttsx3")
     assert res.exit_code == 0, res.output
     assert "Wrote" in res.output and "Audio saved" not in res.output
     gaps = [e - s for s, e in silences(load(out), min_s=1.0)]
@@ -27,9 +27,9 @@ def test_hello_pause_goodbye_has_exactly_five_seconds(run, tmp_path: Path) -> No
 def test_tags_and_chapters_match_the_plan(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tpl = str(TEMPLATES / "loop.j2")
     out = tmp_path / "loop.mp3"
-    res = run("build", tpl, "-o", str(out), "--set", "name=Anna")
+    res = run("build", tpl, "-o", str(out), "--set", "name=Anna", "--engine", "pyttsx3")
     assert res.exit_code == 0, res.output
-    planned = json.loads(run("plan", tpl, "--json", "--set", "name=Anna").output)
+    planned = json.loads(run("plan", tpl, "--json", "--set", "name=Anna", "--engine", "pyttsx3").output)
     tags = ID3(out)
     assert tags.version[:2] == (2, 3)
     assert str(tags["TIT2"]) == "Loop"
@@ -77,7 +77,7 @@ def test_errors_exit_1_with_one_line_and_no_output(run, tmp_path: Path, src: str
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        res = run("build", "t.j2", "-o", str(out))
+        res = run("build", "t.j2", "-o", str(out), "--engine", "pyttsx3")
     finally:
         os.chdir(cwd)
     assert res.exit_code == 1
@@ -94,7 +94,7 @@ def test_elastic_pauses_fit_three_minutes(run, tmp_path: Path) -> None:  # type:
         "Welcome. [pause 5-60s]\n{% for i in range(5) %}Breathe slowly and let go. [pause 5-40s]\n{% endfor %}"
         "Come back now.", encoding="utf-8")
     out = tmp_path / "fit.mp3"
-    res = run("build", str(tpl), "-o", str(out), "--minutes", "3")
+    res = run("build", str(tpl), "-o", str(out), "--minutes", "3", "--engine", "pyttsx3")
     assert res.exit_code == 0, res.output
     assert len(load(out)) / 44100 == pytest.approx(180, abs=2)
 
@@ -103,8 +103,8 @@ def test_breathing_beats_land_on_the_plan(run, tmp_path: Path) -> None:  # type:
     tpl = tmp_path / "breath.j2"
     tpl.write_text("Let us breathe. [pause 2s] [breathe in=4 hold=2 out=5 rest=1 cycles=3] Well done.", encoding="utf-8")
     out = tmp_path / "breath.mp3"
-    assert run("build", str(tpl), "-o", str(out)).exit_code == 0
-    planned = json.loads(run("plan", str(tpl), "--json").output)
+    assert run("build", str(tpl), "-o", str(out), "--engine", "pyttsx3").exit_code == 0
+    planned = json.loads(run("plan", str(tpl), "--json", "--engine", "pyttsx3").output)
     beats = next(i for i in planned["items"] if i["kind"] == "breathe")["beats_ms"]
     found = onsets(load(out), min_gap_s=0.25)
     for b in beats:
@@ -126,7 +126,7 @@ def progress(phase, frac):
         seen.append([p.name() for p in psutil.Process().children(recursive=True)])
 
 out, tmpl, cache = sys.argv[1:4]
-res = build_session(tmpl, out, Profile(name="Anna"), None, BuildOptions(encoders=2, cache_dir=Path(cache)), progress)
+res = build_session(tmpl, out, Profile(name="Anna"), None, BuildOptions(encoders=2, cache_dir=Path(cache), engine="pyttsx3"), progress)
 print(json.dumps({"children": seen[0], "two_part": res.mix.two_part, "samples": res.mix.samples}))
 """
 

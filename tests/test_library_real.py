@@ -30,7 +30,7 @@ def test_script_fits_its_default_length_with_real_speech(path: Path) -> None:
     front = parse_front_matter(path.read_text(encoding="utf-8"), path.name)
     assert front.minutes is not None
     profile = Profile(name="Alex", language=path.parent.name)
-    _, tl = plan(path, profile, front.minutes, engine=None)
+    _, tl = plan(path, profile, front.minutes, engine="pyttsx3")
     target = front.minutes * 60000
     assert abs(tl.total_ms - target) <= 0.02 * target, (tl.total_ms, target)
     assert tl.speech and all(s.dur_ms > 0 for s in tl.speech)

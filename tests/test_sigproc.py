@@ -111,14 +111,14 @@ def test_a_build_keeps_heavy_modules_out(tmp_path: Path) -> None:
         tpl.write_text("Settle in. [pause 2s] Breathe out slowly. [pause 2s] Rest.", encoding="utf-8")
         syn = Synthesizer(ClipCache(Path({str(tmp_path)!r}) / "cache"), jobs=2)
         build_session(tpl, Path({str(tmp_path)!r}) / "a.mp3", Profile(name="Alex"), None,
-                      BuildOptions(), None, syn)
+                      BuildOptions(engine="pyttsx3"), None, syn)
         pids = [w.proc.pid for p in syn._pools.values() for w in p._idle]
         maps = [open(f"/proc/{{pid}}/maps").read() for pid in pids]
         print("workers", len(pids), "with-numpy", sum("numpy" in m for m in maps))
         print("heavy", sorted(m for m in sys.modules if m in ("scipy.signal", "scipy.ndimage", "scipy.fft")))
         syn.close()
         build_session(tpl, Path({str(tmp_path)!r}) / "b.mp3", Profile(name="Alex", bed="ocean"), None,
-                      BuildOptions(cache_dir=Path({str(tmp_path)!r}) / "cache"))
+                      BuildOptions(cache_dir=Path({str(tmp_path)!r}) / "cache", engine="pyttsx3"))
         print("after", sorted(m for m in sys.modules if m in ("scipy.signal", "scipy.ndimage")))
         import multiprocessing
         print("children", len(multiprocessing.active_children()))

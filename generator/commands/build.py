@@ -57,6 +57,7 @@ def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, 
             f"Wrote {display(res.path)}: {res.title}, {m}:{s:02d}, {len(res.timeline.chapters)} chapters, "
             f"{res.mix.output_lufs_estimate:.1f} LUFS ({res.synthesized} clips spoken, {res.cached} from cache)"
         )
+        click.echo(f"Voice {res.prepared.resolution.describe()}")
 
 
 def register(cli: click.Group) -> None:

