@@ -46,6 +46,21 @@ def table(r: dict[str, Any]) -> str:
     if "mix_first" in c.get("marks", {}) and "speech_last" in c.get("marks", {}):
         row("Cold build: speech done / first block encoded",
             f"{c['marks']['speech_last']:.2f} s / {c['marks']['mix_first']:.2f} s of {c['seconds']:.2f} s")
+    for label, vr in r.get("voices", {}).get("voices", {}).items():
+        q = (f"WER {vr['wer']:.2f}, MOS {vr['mos_p808']:.2f}, " if "wer" in vr else "")
+        row(f"Voice {label} ({vr['engine']}{', the default' if vr.get('is_default') else ''})",
+            f"{q}{vr['x_realtime']:.0f}x real time, worker {vr['worker_peak_mb']:.0f} MB, {vr['words_per_minute']:.0f} wpm",
+            "voice_wer" if vr.get("is_default") and "voice_wer" in r["targets"] else None)
+        if vr.get("is_default"):
+            for key in ("voice_mos", "voice_speed"):
+                if key in r["targets"]:
+                    row("  the default voice", f"{r['targets'][key]['value']:.2f}", key)
+    vb = r.get("voices", {}).get("builds")
+    if vb:
+        row("Cold build / warm rebuild with the neural voice",
+            f"{vb['cold']['seconds']:.2f} s = {vb['cold_to_espeak']:.2f}x espeak-ng / {vb['warm']['seconds']:.2f} s = "
+            f"{vb['warm_to_espeak']:.2f}x", "voice_cold_build")
+        row("  warm", f"{vb['warm_to_espeak']:.2f}x", "voice_warm_build")
     row("Peer way (pydub `+`, overlay loop, export)", f"{p['seconds']:.2f} s, peak {p['peak_tree_mb']:.0f} MB")
     row("Speed vs the peer way (warm rebuild)", f"{p['speedup']:.2f}x faster", "peer_speed")
     row("Peak memory vs the peer way", f"{b['warm']['peak_tree_mb']:.0f} MB = {100 * p['memory_ratio']:.0f} %", "peer_memory")

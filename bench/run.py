@@ -16,6 +16,7 @@ from typing import Any
 
 from . import SESSION_TEMPLATE
 from .memory import MB, Measured, run_inline, run_task
+from .voice import voice_targets
 
 Log = Callable[[str], None]
 
@@ -192,6 +193,21 @@ def _run_suite(cfg: Config, work: Path, log: Log) -> dict[str, Any]:
         "compared_with": "warm rebuild (both take their speech from the same clip cache)",
     }
 
+    # -- 3b: voices (quality, speed, memory per worker) and builds with the neural voice
+    from .voice import neural_installed, run_voices
+
+    log("voices (English profiles as resolved here):")
+    out["voices"] = run_voices(cfg.quick, work / "voices", log)
+    if not cfg.quick and neural_installed():
+        ncache = s.cache("neural")
+        nc = s.task("build", "cold build, neural voice", cache=ncache, out=str(work / "ncold.mp3"), profile=prof,
+                    minutes=mins, engine=None)
+        nw = s.task("build", "warm rebuild, neural voice", cache=ncache, out=str(work / "nwarm.mp3"),
+                    profile=changed, minutes=mins, engine=None)
+        out["voices"]["builds"] = {"cold": figures(nc), "warm": figures(nw),
+                                   "cold_to_espeak": nc.result["seconds"] / c["seconds"],
+                                   "warm_to_espeak": nw.result["seconds"] / w["seconds"]}
+
     # -- 4: memory
     log("memory (cold builds, whole process tree):")
     mem: dict[str, Any] = {}
@@ -272,7 +288,7 @@ def targets(r: dict[str, Any], cfg: Config) -> dict[str, dict[str, Any]]:
         "long_session_peak": target(f"{hi}-minute session: peak RSS < 200 MB", peak_hi, peak_hi < 200.0, "MB"),
         "long_session_growth": target(f"{hi}-minute session within +30 MB of the {lo}-minute one", peak_hi - peak_lo, peak_hi - peak_lo <= 30.0, "MB"),
         "parallel_speedup": target("-j 2 >= 1.7x -j 1 (sessions per minute)", r["course"]["speedup"], r["course"]["speedup"] >= 1.7, "x"),
-    }
+    } | voice_targets(r.get("voices"))
 
 
 def meta(cfg: Config) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import VoiceError, closest, did_you_mean
+from .interrupts import check
 from .voices import added_voices_dir
 from .voicestore import AddedVoice, add_voice
 
@@ -144,6 +145,7 @@ def _receive(resp: Any, part: Path, have: int, h: Any, f: RemoteFile, base: str,
     with part.open("ab" if have else "wb") as out:
         try:
             while chunk := resp.read(CHUNK):
+                check()  # a stop keeps the .part: the next run resumes it
                 out.write(chunk)
                 h.update(chunk)
                 got += len(chunk)
