@@ -13,7 +13,6 @@ from __future__ import annotations
 import builtins
 import os
 import subprocess
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from generator.audio.clips import write_wav
 from generator.audio.ffmpeg import ffmpeg_exe
 from generator.cli import cli
 
@@ -33,13 +33,7 @@ BED_HZ, CUE_HZ, NONE_HZ = 3000.0, 1800.0, 4400.0
 
 def tone(path: Path, hz: float, seconds: float = 5.0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    t = np.arange(int(seconds * SR)) / SR
-    x = (0.3 * np.sin(2 * np.pi * hz * t) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SR)
-        w.writeframes(x.tobytes())
+    write_wav(path, 0.3 * np.sin(2 * np.pi * hz * np.arange(int(seconds * SR)) / SR))
     return path
 
 
@@ -74,33 +68,22 @@ def build(*args: str | Path) -> Result:
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every path stat-ed, opened or handed to a program while the test runs."""
     seen: list[str] = []
-    real_stat, real_lstat, real_open, real_os_open = os.stat, os.lstat, builtins.open, os.open
 
-    def stat(p: Any, *a: Any, **k: Any) -> Any:
-        seen.append(os.fsdecode(p) if not isinstance(p, int) else "")
-        return real_stat(p, *a, **k)
+    def recorded(real: Any) -> Any:
+        def f(p: Any, *a: Any, **k: Any) -> Any:
+            if not isinstance(p, int):  # an open file descriptor names no path
+                seen.append(os.fsdecode(p))
+            return real(p, *a, **k)
 
-    def lstat(p: Any, *a: Any, **k: Any) -> Any:
-        seen.append(os.fsdecode(p))
-        return real_lstat(p, *a, **k)
-
-    def open_(p: Any, *a: Any, **k: Any) -> Any:
-        seen.append(os.fsdecode(p) if not isinstance(p, int) else "")
-        return real_open(p, *a, **k)
-
-    def os_open(p: Any, *a: Any, **k: Any) -> Any:
-        seen.append(os.fsdecode(p))
-        return real_os_open(p, *a, **k)
+        return f
 
     class Popen(subprocess.Popen):  # type: ignore[type-arg]
         def __init__(self, args: Any, *a: Any, **k: Any) -> None:
             seen.extend(map(str, args))
             super().__init__(args, *a, **k)
 
-    monkeypatch.setattr(os, "stat", stat)
-    monkeypatch.setattr(os, "lstat", lstat)
-    monkeypatch.setattr(builtins, "open", open_)
-    monkeypatch.setattr(os, "open", os_open)
+    for module, name in ((os, "stat"), (os, "lstat"), (os, "open"), (builtins, "open")):
+        monkeypatch.setattr(module, name, recorded(getattr(module, name)))
     monkeypatch.setattr(subprocess, "Popen", Popen)
     yield seen
 
