@@ -195,8 +195,9 @@ def test_course_row_bed_is_read_relative_to_the_csv(root: Path, spy: list[str]) 
     (c / "course.toml").write_text('title = "C"\n[[session]]\nscript = "s.j2"\nminutes = 0.25\n', encoding="utf-8")
     (c / "l.csv").write_text("id,name,bed,bed_level\nanna,Anna,rain.wav,-10\nbob,Bob,../private/secret.wav,-10\n",
                              encoding="utf-8")
-    res = CliRunner().invoke(cli, ["course", str(c / "course.toml"), "--profiles", str(c / "l.csv"), "-o", "built",
-                                   "--engine", "fake", "-j", "1", "-q"])
+    args = ["course", str(c / "course.toml"), "--profiles", str(c / "l.csv"), "-o", "built", "--engine", "fake",
+            "-j", "1", "-q"]
+    res = CliRunner().invoke(cli, args)
     assert res.exit_code == 1, res.output
     assert "c/l.csv, row 3: bed: ../private/secret.wav: bed files are read only from" in res.output
     assert "--sounds-dir DIR" in res.output and "Traceback" not in res.output
@@ -205,6 +206,11 @@ def test_course_row_bed_is_read_relative_to_the_csv(root: Path, spy: list[str]) 
     assert len(anna) == 1, res.output
     assert level(load(anna[0]), BED_HZ) > 0.02
     assert not list((root / "built").glob("bob*/*.mp3"))
+    # allowed with --sounds-dir (the option reaches the course's sessions): bob's is built
+    res = CliRunner().invoke(cli, [*args, "--sounds-dir", "private"])
+    assert res.exit_code == 0, res.output
+    bob = list((root / "built").glob("bob*/*.mp3"))
+    assert len(bob) == 1 and level(load(bob[0]), BED_HZ) > 0.02
 
 
 def test_a_playlist_cannot_pull_in_an_outside_file(root: Path) -> None:
