@@ -6,6 +6,7 @@ import datetime
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from .audio.ffmpeg import decode
 from .audio.master import MixReport, Parts, render_to, split_parts
 from .audio.mixer import MixSettings, SessionMix
 from .audio.mp3join import FRAME_SAMPLES
-from .errors import ProfileError, RelaxgenError, ScriptError
+from .errors import AudioError, ProfileError, RelaxgenError, ScriptError
 from .export import TagInfo, write_tags
 from .fsutil import atomic_path
 from .interrupts import owned_signals
@@ -33,6 +34,7 @@ from .render import (
     render_template,
     resolve_template,
 )
+from .sounds import SoundFolders, listener_sounds, template_sounds
 from .textnorm import normalize
 from .timeline import (
     PlanSettings,
@@ -75,6 +77,17 @@ class Prepared:
     target_ms: float | None
     profile: Profile
     resolution: Resolution  # which voice speaks for the profile's voice here, and why
+    sounds: SoundFolders  # where the template's sound files are found
+    bed_file: Path | None = None  # the listener's bed file, found (None: the bed is not a file)
+
+    def sound_file(self, name: str) -> Path:
+        """The sound file a marker names (checked by :func:`prepare` already)."""
+        return self.sounds.find(name, "sound", AudioError)
+
+    def sound_files(self) -> list[Path]:
+        """Every sound file the session reads: the markers' and the listener's bed."""
+        names = dict.fromkeys(s.file for s in self.segments if isinstance(s, Bed | Cue) and s.file)
+        return [self.sound_file(n) for n in names] + ([self.bed_file] if self.bed_file else [])
 
     @property
     def front(self) -> FrontMatter:
@@ -94,11 +107,13 @@ def prepare(
     voice_dirs: list[Path] | None = None,
     synth: Synthesizer | None = None,
     resolve_ids: bool = True,
+    sounds_dirs: list[Path] | None = None,
 ) -> Prepared:
     """Render and parse a template for a listener; resolve voices to clip requests.
 
     ``engine`` forces every voice onto that engine (``"fake"`` for tests); otherwise each
-    voice profile resolves to the first installed voice of its preference.
+    voice profile resolves to the first installed voice of its preference. ``sounds_dirs``
+    are further folders sound files may be read from (:mod:`generator.sounds`).
     """
     path = resolve_template(str(template), profile.language)
     try:
@@ -119,7 +134,9 @@ def prepare(
             None,
         )
     segments = parse_script(rendered.text, rendered.name, rendered.anchors)
-    check_sound_files(segments, path.parent)
+    sounds = template_sounds(path, include_dirs or [], sounds_dirs or [])
+    check_sound_files(segments, sounds)
+    bed_file = listener_bed(profile, sounds_dirs or [])
     if not any(getattr(s, "text", None) for s in segments):
         raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
     voices = ResolvedVoices(load_voices(voice_dirs), engine)
@@ -138,39 +155,48 @@ def prepare(
     steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize)
     return Prepared(
         path, rendered, segments, voice, steps, clip_requests(steps),
-        None if target is None else target * 60000.0, profile, voices.resolution(voice.name),
+        None if target is None else target * 60000.0, profile, voices.resolution(voice.name), sounds, bed_file,
     )
 
 
-def check_sound_files(segments: list[Segment], base: Path) -> None:
-    """Every ``[cue file=…]`` and ``[bed file=…]`` exists and decodes, before any speech is made."""
+def check_sound_files(segments: list[Segment], sounds: SoundFolders) -> None:
+    """Every ``[cue file=…]`` and ``[bed file=…]`` is inside ``sounds``, exists and decodes,
+    before any speech is made."""
     for seg in segments:
-        f = getattr(seg, "file", None)
-        if not isinstance(seg, Cue | Bed) or f is None:
+        if not isinstance(seg, Cue | Bed) or seg.file is None:
             continue
-        p = Path(f).expanduser()
-        p = p if p.is_absolute() else base / p
-        what = "cue" if isinstance(seg, Cue) else "bed"
-        if not p.is_file():
-            raise ScriptError(
-                f"{display(p)}: {what} file not found; put it next to the template or give its full path", seg.pos
-            )
+        p = sounds.find(seg.file, "cue" if isinstance(seg, Cue) else "bed", partial(ScriptError, pos=seg.pos))
         try:
             decode(p, SR, 1, max_seconds=1.0)
         except RelaxgenError as e:
             raise ScriptError(str(e), seg.pos) from None
 
 
-def _cue_ms(base: Path) -> Callable[[Cue], float]:
+def listener_bed(profile: Profile, sounds_dirs: list[Path]) -> Path | None:
+    """The listener's bed file (relative to where it was given), checked like the markers' files."""
+    name = profile.bed_file
+    if name is None:
+        return None
+
+    def fail(message: str) -> ProfileError:
+        return ProfileError(message, profile.bed_source or None, "bed")
+
+    p = listener_sounds(Path(profile.bed_dir or Path.cwd()), sounds_dirs).find(name, "bed", fail)
+    try:
+        decode(p, SR, 1, max_seconds=1.0)
+    except RelaxgenError as e:
+        raise fail(str(e)) from None
+    return p
+
+
+def _cue_ms(sound_file: Callable[[str], Path]) -> Callable[[Cue], float]:
     lengths: dict[str, float] = {}
 
     def f(c: Cue) -> float:
         if c.file is None:
             return cue_length_ms(c.name or "bell")
         if c.file not in lengths:
-            p = Path(c.file).expanduser()
-            p = p if p.is_absolute() else base / p
-            lengths[c.file] = len(decode(p, SR, 1, max_seconds=30.0)) * 1000.0 / SR
+            lengths[c.file] = len(decode(sound_file(c.file), SR, 1, max_seconds=30.0)) * 1000.0 / SR
         return lengths[c.file]
 
     return f
@@ -185,7 +211,7 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
     def speech_ms(c: ClipRequest) -> float:
         return durations[c]
 
-    cue_ms = _cue_ms(prep.path.parent)
+    cue_ms = _cue_ms(prep.sound_file)
     ps = plan_settings(prep.profile)
     factor = fit_factor(prep.steps, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
     tl = layout(prep.steps, speech_ms, cue_ms, factor, ps)
@@ -207,12 +233,14 @@ def plan(
     estimate: bool = False,
     cache_dir: Path | None = None,
     include_dirs: list[Path] | None = None,
+    sounds_dirs: list[Path] | None = None,
 ) -> tuple[Prepared, Timeline]:
     """Prepare and time a session. ``estimate`` (or the fake engine) needs no speech engine."""
     profile = profile or Profile()
     syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
     no_engine = estimate or engine == "fake"
-    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine)
+    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine,
+                   sounds_dirs=sounds_dirs)
     if no_engine:
         durations = {c: estimate_ms(c) for c in prep.requests}
     else:
@@ -229,9 +257,10 @@ def plan_session(
     estimate: bool = False,
     cache_dir: Path | None = None,
     include_dirs: list[Path] | None = None,
+    sounds_dirs: list[Path] | None = None,
 ) -> Timeline:
     """The timed plan of a session (see :func:`plan`)."""
-    return plan(template, profile, minutes, engine, estimate, cache_dir, include_dirs)[1]
+    return plan(template, profile, minutes, engine, estimate, cache_dir, include_dirs, sounds_dirs)[1]
 
 
 @dataclass(frozen=True)
@@ -244,6 +273,7 @@ class BuildOptions:
     jobs: int | None = None  # speech worker processes (default: the number of cores)
     encoders: int | None = None  # MP3 encoders per session: 2 encodes two halves on two cores (default: 2 with 2+ cores)
     include_dirs: tuple[Path, ...] = ()
+    sounds_dirs: tuple[Path, ...] = ()  # further folders sound files may be read from
     album: str = ""
     artist: str = ""
     track: tuple[int, int] = (1, 1)
@@ -290,7 +320,8 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
         raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
     helpers = mp_helpers()
     syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
-    prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
+    prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn,
+                   sounds_dirs=list(options.sounds_dirs))
     if prep.target_ms is None:  # a far too long script fails before any speech (a target is capped anyway)
         timed(prep, {c: estimate_ms(c) for c in prep.requests})
     before = (syn.stats.synthesized, syn.stats.cached)
@@ -303,10 +334,10 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
         channels=1 if options.mono else 2,
         target_lufs=options.target_lufs,
         bed_level_db=profile.bed_level,
-        bed_override=profile.bed,
+        bed_override=str(prep.bed_file) if prep.bed_file else profile.bed,
         fade_out_ms=15000.0 if profile.sleep else 4000.0,
     )
-    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.path.parent, syn.cache.levels,
+    mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.sound_file, syn.cache.levels,
                      cache_dir=syn.cache.root)
     title = options.title or prep.title
     parts = split_parts(mix, FRAME_SAMPLES) if _encoders(options) > 1 else None

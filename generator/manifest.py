@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import ManifestError, ProfileError, did_you_mean
 from .paths import display
-from .profile import PROFILE_KEYS, Profile, coerce_field, read_toml
+from .profile import PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
 from .render import TEMPLATE_SUFFIXES, builtin_names
 
 TOP_KEYS = ("title", "description", "author", "cover", "session")
@@ -233,7 +233,8 @@ def _columns(header: list[str], src: str) -> list[str]:
     return cols
 
 
-def _row_profile(cols: list[str], cells: list[str], where: str, voices: Iterable[str] | None) -> Profile:
+def _row_profile(cols: list[str], cells: list[str], where: str, voices: Iterable[str] | None,
+                 folder: Path) -> Profile:
     values: dict[str, Any] = {}
     extra: dict[str, str] = {}
     for c, v in zip(cols, cells, strict=True):
@@ -244,7 +245,7 @@ def _row_profile(cols: list[str], cells: list[str], where: str, voices: Iterable
             extra[c[len(SET_PREFIX):]] = v
         else:
             values[c] = coerce_field(c, v, where)
-    profile = dataclasses.replace(Profile(extra=extra), **values)
+    profile = bed_given_in(dataclasses.replace(Profile(extra=extra), **values), folder, where)
     names = list(voices) if voices is not None else None
     if names is not None and profile.voice_name not in names:
         raise ProfileError(f"unknown voice '{profile.voice_name}'{did_you_mean(profile.voice_name, names)}; "
@@ -292,7 +293,7 @@ def read_listeners(path: str | Path, voices: Iterable[str] | None = None) -> Lis
                     raise ProfileError("the id is empty; every listener needs a unique id")
                 if rid in first_row:
                     raise ProfileError(f"duplicate id '{rid}' (first used on row {first_row[rid]})")
-                profile = _row_profile(cols, cells, f"{src}, row {row}", voice_names)
+                profile = _row_profile(cols, cells, f"{src}, row {row}", voice_names, p.parent)
             except ProfileError as e:
                 msg = str(e).removeprefix(f"{src}, row {row}: ")
                 table.errors.append(RowError(row, rid or None, msg))

@@ -51,12 +51,14 @@ class PackSettings:
     target_lufs: float = -16.0
     engine: str | None = None
     include_dirs: tuple[str, ...] = ()
+    sounds_dirs: tuple[str, ...] = ()  # further folders sound files may be read from (absolute)
     split_chapters: bool = False
     synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
 
     def options(self) -> dict[str, Any]:
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,
-                "engine": self.engine, "include_dirs": list(self.include_dirs), "cache_dir": self.cache_dir,
+                "engine": self.engine, "include_dirs": list(self.include_dirs),
+                "sounds_dirs": list(self.sounds_dirs), "cache_dir": self.cache_dir,
                 "synth_jobs": self.synth_jobs}
 
 

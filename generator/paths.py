@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -28,6 +29,12 @@ def scripts_dir() -> Path:
 
 def voices_dir() -> Path:
     return data_root() / "voices"
+
+
+def include_folders(template: Path, include_dirs: Sequence[Path] | None = None) -> list[Path]:
+    """Where a template's includes are looked up, in order: its own folder, the ``-I``
+    folders, ``scripts/_lib/``, ``scripts/`` (sound files too: :mod:`generator.sounds`)."""
+    return [template.parent.resolve(), *(include_dirs or []), scripts_dir() / "_lib", scripts_dir()]
 
 
 def user_config_dir() -> Path:

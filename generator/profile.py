@@ -46,13 +46,22 @@ class Profile:
     id: str | None = None
     day: int | None = None
     extra: dict[str, str] = field(default_factory=dict)  # free template variables from --set
+    # where a bed file name was given: the folder it is relative to (the profile file's, the
+    # CSV's, the working folder for --set; None: the working folder) and, for errors, the source
+    bed_dir: str | None = None
+    bed_source: str = ""
 
     @property
     def voice_name(self) -> str:
         return self.voice or DEFAULT_VOICE.get(self.language, "calm-en")
 
+    @property
+    def bed_file(self) -> str | None:
+        """The bed when it names a sound file (not a built-in bed or none)."""
+        return self.bed if self.bed and Path(self.bed).suffix else None
+
     def template_vars(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_KEYS}
         d["skip"] = list(self.skip)
         d["gentle"] = list(self.gentle)
         d["voice"] = self.voice_name
@@ -63,10 +72,19 @@ class Profile:
         """Everything that can change a build (for build manifests)."""
         d = dataclasses.asdict(self)
         d.pop("id", None)
+        d.pop("bed_source", None)
         return d
 
 
-PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name != "extra")
+NOT_KEYS = ("extra", "bed_dir", "bed_source")  # fields no profile file, CSV or --set names
+PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in NOT_KEYS)
+
+
+def bed_given_in(profile: Profile, folder: Path, source: str) -> Profile:
+    """``profile`` with its bed file (if any) read relative to ``folder``, errors naming ``source``."""
+    if profile.bed_file is None:
+        return dataclasses.replace(profile, bed_dir=None, bed_source="")
+    return dataclasses.replace(profile, bed_dir=str(folder.resolve()), bed_source=source)
 
 
 def _bool(v: Any, key: str, source: str) -> bool:
@@ -226,7 +244,8 @@ def read_toml(path: str | Path, error: type[ProfileError], what: str) -> tuple[d
 def load_profile(path: str | Path) -> Profile:
     """Read a TOML profile file."""
     data, src = read_toml(path, ProfileError, "profile")
-    return profile_from_mapping(data, src)
+    p = profile_from_mapping(data, src)
+    return bed_given_in(p, Path(path).parent, src) if "bed" in data else p
 
 
 def apply_overrides(profile: Profile, sets: Mapping[str, str], source: str = "--set") -> Profile:
@@ -240,7 +259,8 @@ def apply_overrides(profile: Profile, sets: Mapping[str, str], source: str = "--
             if not k.isidentifier():
                 raise ProfileError(f"'{k}' is not a valid variable name", source, k)
             extra[k] = v
-    return dataclasses.replace(profile, extra=extra, **changes)
+    p = dataclasses.replace(profile, extra=extra, **changes)
+    return bed_given_in(p, Path.cwd(), source) if "bed" in changes else p
 
 
 def parse_set_options(items: tuple[str, ...] | list[str]) -> dict[str, str]:

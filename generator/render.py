@@ -26,7 +26,7 @@ import jinja2.sandbox
 from .errors import ScriptError, SourcePos, closest, did_you_mean
 from .jinjaenv import SandboxEnv, make_environment, sha256_text
 from .jinjaenv import as_data as as_data  # re-exported: callers wrap listener data with it
-from .paths import display, scripts_dir
+from .paths import display, include_folders, scripts_dir
 
 TEMPLATE_SUFFIXES = (".j2", ".txt", ".jinja")
 _FRONT_RE = re.compile(r"\A\s*\{#-?-{3}\s*\n(.*?)\n\s*-{3}-?#\}", re.S)
@@ -154,8 +154,7 @@ def render_template(
         raise ScriptError(f"{display(path)}: cannot read template: {e.strerror or e}") from None
     name = display(path)
     front = parse_front_matter(source, name)
-    lib = scripts_dir() / "_lib"
-    search = [path.parent.resolve(), *(include_dirs or []), lib, scripts_dir()]
+    search = include_folders(path, include_dirs)
     # anchors hold paths as displayed from the working folder: it is part of the key
     key = (str(Path.cwd()), *(str(p) for p in search if p.is_dir()))
     env = _shared_environment(key)

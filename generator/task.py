@@ -21,7 +21,7 @@ from .buildstate import digest, file_sha, program_version, voice_fingerprints
 from .errors import RelaxgenError
 from .fsutil import atomic_path, atomic_write_bytes
 from .interrupts import check
-from .model import Bed, Cue, Timeline
+from .model import Timeline
 from .names import safe_filename, track_filename
 from .packdata import PackExport, TrackExport
 from .playlist import m3u8_text
@@ -58,7 +58,7 @@ class SessionTask:
     comment: str
     track: tuple[int, int]
     cover: str | None  # the cover file in the pack folder
-    options: dict[str, Any]  # bitrate_kbps, mono, target_lufs, engine, include_dirs, cache_dir
+    options: dict[str, Any]  # bitrate_kbps, mono, target_lufs, engine, include_dirs, sounds_dirs, cache_dir
     split_chapters: bool = False
     label: str = ""  # who it is for (progress display)
     static_hash: str = ""
@@ -156,6 +156,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         bitrate_kbps=int(o.get("bitrate_kbps", 128)), mono=bool(o.get("mono", False)),
         target_lufs=float(o.get("target_lufs", -16.0)), cache_dir=Path(o["cache_dir"]),
         engine=o.get("engine"), include_dirs=tuple(Path(p) for p in o.get("include_dirs", ())),
+        sounds_dirs=tuple(Path(p) for p in o.get("sounds_dirs", ())),
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
         cover=cover, title=task.title, disc=task.disc,
         encoders=1,  # a pack's or course's sessions run side by side: one core each
@@ -167,26 +168,17 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
     track = track_export(built, task)
     chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
     res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
-    res.deps = build_deps(built, profile, opts.engine, syn)
+    res.deps = build_deps(built, opts.engine, syn)
     res.size = mp3.stat().st_size
     res.track = dataclasses.asdict(track)
     res.synthesized, res.cached = built.synthesized, built.cached
 
 
-def build_deps(built: BuildResult, profile: Profile, engine: str | None, syn: Any) -> dict[str, dict[str, str]]:
+def build_deps(built: BuildResult, engine: str | None, syn: Any) -> dict[str, dict[str, str]]:
     """The dependencies found while building (see :mod:`generator.buildstate`)."""
     prep = built.prepared
     sources = {str(Path(k).resolve()): v for k, v in prep.rendered.sources.items()}
-    files: dict[str, str] = {}
-    base = prep.path.parent
-    names = [s.file for s in prep.segments if isinstance(s, Bed | Cue) and s.file]
-    if profile.bed and Path(profile.bed).suffix:
-        names.append(profile.bed)
-    for n in names:
-        p = Path(n).expanduser()
-        for cand in ([p] if p.is_absolute() else [base / p, Path.cwd() / p]):
-            if cand.is_file():
-                files[str(cand.resolve())] = file_sha(cand)
+    files = {str(p): file_sha(p) for p in prep.sound_files()}
     voices = {r.voice for r in prep.requests} | {prep.voice.name}
     engines = {r.engine for r in prep.requests}
     return {

@@ -149,7 +149,9 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
             f"{display(p)}: {what} file is empty; use a WAV, FLAC, OGG or MP3 file with sound in it"
         )
     cap = int(math.ceil(max_s * sr))
-    cmd = [ffmpeg_path(), "-v", "error", "-nostdin", "-i", str(p), "-t", f"{cap / sr:.6f}"]
+    from .ffmpeg import INPUT_LIMITS
+
+    cmd = [ffmpeg_path(), "-v", "error", "-nostdin", *INPUT_LIMITS, "-i", str(p), "-t", f"{cap / sr:.6f}"]
     cmd += ["-vn", "-map", "0:a:0", "-f", "f32le", "-ac", "2", "-ar", str(sr), "-"]
     buf = np.empty((cap + sr, 2), dtype=np.float32)  # 1 s of slack for resampler overshoot
     raw = buf.reshape(-1).view(np.uint8).data

@@ -14,6 +14,12 @@ from ..errors import AudioError
 from ..interrupts import run, shielded
 from ..paths import display
 
+# The demuxers an input may be read with: audio files only. A playlist (HLS .m3u8) or
+# concat list would make ffmpeg open the files it names, outside the folders a sound file
+# may come from (generator/sounds.py). Names: ``ffmpeg -formats``.
+AUDIO_FORMATS = "wav,w64,flac,ogg,mp3,aiff,caf,aac,mov,matroska,wv"
+INPUT_LIMITS = ["-format_whitelist", AUDIO_FORMATS]
+
 
 @functools.cache
 def ffmpeg_exe() -> str:
@@ -50,7 +56,7 @@ def decode(path: str | Path, sr: int = 44100, channels: int = 2, max_seconds: fl
     cmd = [ffmpeg_exe(), "-v", "error", "-nostdin"]
     if start_s > 0:
         cmd += ["-ss", f"{start_s:.6f}"]
-    cmd += ["-i", str(p)]
+    cmd += [*INPUT_LIMITS, "-i", str(p)]
     if max_seconds is not None:
         cmd += ["-t", f"{max_seconds:.3f}"]
     cmd += ["-vn", "-f", "f32le", "-ac", str(channels), "-ar", str(sr), "-"]

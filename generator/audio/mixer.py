@@ -56,7 +56,9 @@ class MixSettings:
     fade_in_ms: float = 1500.0
     fade_out_ms: float = 4000.0
     block_ms: float = 1000.0
-    bed_override: str | None = None  # profile bed: None script decides, "none", a name or file
+    # the listener's bed: None the script decides, "none", a built-in bed's name, or the path of
+    # its sound file as found by the caller (:meth:`generator.sounds.SoundFolders.find`)
+    bed_override: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,21 @@ class SessionMix:
         timeline: Timeline,
         clips: Mapping[ClipRequest, Path],
         settings: MixSettings = MixSettings(),
-        base_dir: Path | None = None,
+        sound_file: Callable[[str], Path] | None = None,
         levels: Callable[[Path], ClipLevels] | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        """``levels`` gives a clip's :data:`ClipLevels` (default: :func:`measure_clip`;
-        a clip cache can keep them so a warm build need not read every clip first);
-        ``cache_dir`` is where built-in bed loops are kept (default: the default cache)."""
+        """``sound_file`` finds the file a ``[cue file=…]`` or ``[bed file=…]`` names, inside
+        the folders it may come from (the session's :meth:`generator.api.Prepared.sound_file`;
+        default: none may be named); ``levels`` gives a clip's :data:`ClipLevels` (default:
+        :func:`measure_clip`; a clip cache can keep them so a warm build need not read every
+        clip first); ``cache_dir`` is where built-in bed loops are kept (default: the default cache)."""
         self._cache_dir = cache_dir
+        self._sound_file = sound_file
         self.tl = timeline
         self._measure = levels or (lambda p: measure_clip(p, settings.sr))
         self.s = settings
         self.sr = settings.sr
-        self.base = base_dir or Path.cwd()
         self.total = int(round(timeline.total_ms * self.sr / 1000))
         self.speech: list[tuple[int, TSpeech, Path]] = sorted(
             ((self._smp(i.start_ms), i, clips[i.clip]) for i in timeline.speech), key=lambda x: x[0]
@@ -172,8 +176,9 @@ class SessionMix:
         return sorted(out, key=lambda x: x[0])
 
     def _resolve(self, f: str) -> Path:
-        p = Path(f).expanduser()
-        return p if p.is_absolute() else self.base / p
+        if self._sound_file is None:
+            raise AudioError(f"{f}: this mix was given no folders to read sound files from")
+        return self._sound_file(f)
 
     # -- beds
     def _bed_spans(self, tl: Timeline) -> list[_BedSpan]:
@@ -181,14 +186,13 @@ class SessionMix:
         ov = self.s.bed_override
         if ov == "none":
             return []
+        ov_file = ov is not None and bool(Path(ov).suffix)  # then every bed that plays is this file
         if ov is not None:
+            name, file = (None, ov) if ov_file else (ov, None)
             if not any(not e.off for e in events):
-                events = [TBed(0.0, None if Path(ov).suffix else ov, ov if Path(ov).suffix else None)]
+                events = [TBed(0.0, name, file)]
             else:
-                events = [
-                    e if e.off else TBed(e.start_ms, None if Path(ov).suffix else ov, ov if Path(ov).suffix else None, e.level_db, e.fade_ms)
-                    for e in events
-                ]
+                events = [e if e.off else TBed(e.start_ms, name, file, e.level_db, e.fade_ms) for e in events]
         spans: list[_BedSpan] = []
         sources: dict[tuple[str | None, str | None], beds_mod.BedSource] = {}
         for idx, e in enumerate(events):
@@ -197,7 +201,8 @@ class SessionMix:
             key = (e.name, e.file)
             if key not in sources:
                 if e.file is not None:
-                    sources[key] = beds_mod.file_bed(self._resolve(e.file), self.sr)
+                    path = Path(e.file) if ov_file else self._resolve(e.file)
+                    sources[key] = beds_mod.file_bed(path, self.sr)
                 else:
                     sources[key] = beds_mod.builtin_bed(e.name or "brown-noise", self.sr, cache_dir=self._cache_dir)
             fade_in = self._smp(e.fade_ms if e.fade_ms is not None else self.s.bed_fade_ms)

@@ -28,6 +28,14 @@ def include_option(f: F) -> F:
                              "the template's own folder).")(f)
 
 
+def sounds_option(f: F) -> F:
+    return click.option("--sounds-dir", "sounds_dirs", multiple=True,
+                        type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        help="Another folder sound files named by [bed file=…], [cue file=…] or a profile's "
+                             "bed may be read from (repeatable; searched after the template's or profile's "
+                             "own folder). Files outside these folders are never read.")(f)
+
+
 def minutes_option(f: F) -> F:
     return click.option("--minutes", type=click.FloatRange(0.5, 180), default=None,
                         help="Target length in minutes (elastic pauses are fitted).")(f)

@@ -17,6 +17,7 @@ from ._options import (
     jobs_option,
     minutes_option,
     profile_options,
+    sounds_option,
 )
 from ._progress import progress_bar
 
@@ -28,6 +29,7 @@ from ._progress import progress_bar
 @profile_options
 @minutes_option
 @include_option
+@sounds_option
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps.")
 @click.option("--mono", is_flag=True, help="Write a mono MP3 (smaller; the bed loses its width).")
 @click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=-16.0, show_default=True,
@@ -37,7 +39,7 @@ from ._progress import progress_bar
 @jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None,
-          include_dirs: tuple[Path, ...], bitrate: int, mono: bool, target_lufs: float, cache_dir: Path | None, engine: str | None,
+          include_dirs: tuple[Path, ...], sounds_dirs: tuple[Path, ...], bitrate: int, mono: bool, target_lufs: float, cache_dir: Path | None, engine: str | None,
           jobs: int | None, quiet: bool) -> None:
     """Build TEMPLATE (a file or a built-in script name) into an MP3.
 
@@ -48,7 +50,7 @@ def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, 
     profile = get_profile(profile_path, sets)
     remove_dead_temps(out.parent)  # debris of a build killed earlier (SIGKILL, power loss)
     opts = BuildOptions(bitrate_kbps=bitrate, mono=mono, target_lufs=target_lufs, cache_dir=cache_dir, engine=engine,
-                        jobs=jobs, include_dirs=include_dirs)
+                        jobs=jobs, include_dirs=include_dirs, sounds_dirs=sounds_dirs)
     with progress_bar(quiet, f"Building {display(out)}") as prog:
         res = build_session(template, out, profile, minutes, opts, progress=prog)
     if not quiet:

@@ -17,7 +17,7 @@ from ..pack import PackSettings
 from ..paths import default_cache_dir, display
 from ..task import TaskResult
 from ..voices import load_voices
-from ._options import cache_option, engine_option
+from ._options import cache_option, engine_option, sounds_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +41,7 @@ def batch_options(f: F) -> F:
                      help="Integrated loudness target."),
         cache_option,
         engine_option,
+        sounds_option,
         click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write a JSON report (built, skipped, failed with reasons)."),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and failures."),
@@ -53,6 +54,7 @@ def settings_from(p: dict[str, Any]) -> PackSettings:
     cache = p.get("cache_dir") or default_cache_dir()
     return PackSettings(cache_dir=str(Path(cache).expanduser().resolve()), bitrate_kbps=p["bitrate"],
                         mono=p["mono"], target_lufs=p["target_lufs"], engine=p.get("engine"),
+                        sounds_dirs=tuple(str(Path(d).resolve()) for d in p.get("sounds_dirs", ())),
                         split_chapters=p["split_chapters"])
 
 

@@ -16,6 +16,7 @@ from ._options import (
     include_option,
     minutes_option,
     profile_options,
+    sounds_option,
 )
 
 
@@ -24,13 +25,14 @@ from ._options import (
 @profile_options
 @minutes_option
 @include_option
+@sounds_option
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths from words per minute (no speech engine).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @cache_option
 @engine_option
 def plan(template: str, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None,
-         include_dirs: tuple[Path, ...], estimate: bool, as_json: bool, cache_dir: Path | None,
-         engine: str | None) -> None:
+         include_dirs: tuple[Path, ...], sounds_dirs: tuple[Path, ...], estimate: bool, as_json: bool,
+         cache_dir: Path | None, engine: str | None) -> None:
     """Print the timed plan of TEMPLATE: start, length, kind and text of every item.
 
     Without --estimate the speech is synthesised (and cached) so the times are exact.
@@ -41,7 +43,7 @@ def plan(template: str, profile_path: Path | None, sets: tuple[str, ...], minute
     """
     profile = get_profile(profile_path, sets)
     prep, tl = plan_api(template, profile, minutes, engine=engine, estimate=estimate, cache_dir=cache_dir,
-                        include_dirs=list(include_dirs))
+                        include_dirs=list(include_dirs), sounds_dirs=list(sounds_dirs))
     title = prep.title
     if as_json:
         click.echo(json.dumps(timeline_dict(tl, title), ensure_ascii=False, indent=2))
