@@ -21,8 +21,9 @@ from .export import TagInfo, write_tags
 from .fsutil import atomic_path
 from .library import template_globals
 from .markers import parse_script
-from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
+from .model import Bed, ClipRequest, Cue, Segment, Speech, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
+from .practice import with_closing
 from .profile import Profile
 from .render import (
     FrontMatter,
@@ -73,6 +74,7 @@ class Prepared:
     requests: list[ClipRequest]
     target_ms: float | None
     profile: Profile
+    closing: str = ""  # spoken last (see prepare); its time comes on top of the target
 
     @property
     def front(self) -> FrontMatter:
@@ -92,10 +94,12 @@ def prepare(
     voice_dirs: list[Path] | None = None,
     synth: Synthesizer | None = None,
     resolve_ids: bool = True,
+    closing: str = "",
 ) -> Prepared:
     """Render and parse a template for a listener; resolve voices to clip requests.
 
-    ``engine`` overrides every voice's engine (``"fake"`` for tests).
+    ``engine`` overrides every voice's engine (``"fake"`` for tests); ``closing`` is spoken
+    last in the last chapter (a course's "Tomorrow: ..." line).
     """
     path = resolve_template(str(template), profile.language)
     try:
@@ -115,7 +119,7 @@ def prepare(
             f"'{profile.language}' version of the script",
             None,
         )
-    segments = parse_script(rendered.text, rendered.name, rendered.anchors)
+    segments = with_closing(parse_script(rendered.text, rendered.name, rendered.anchors), closing)
     check_sound_files(segments, path.parent)
     if not any(getattr(s, "text", None) for s in segments):
         raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
@@ -137,7 +141,7 @@ def prepare(
     steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize)
     return Prepared(
         path, rendered, segments, voice, steps, clip_requests(steps),
-        None if target is None else target * 60000.0, profile,
+        None if target is None else target * 60000.0, profile, closing,
     )
 
 
@@ -186,7 +190,8 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
 
     cue_ms = _cue_ms(prep.path.parent)
     ps = plan_settings(prep.profile)
-    factor = fit_factor(prep.steps, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
+    target = None if prep.target_ms is None else prep.target_ms + _closing_ms(prep, speech_ms)
+    factor = fit_factor(prep.steps, speech_ms, cue_ms, target, ps, prep.rendered.name)
     tl = layout(prep.steps, speech_ms, cue_ms, factor, ps)
     if tl.total_ms > MAX_SESSION_MIN * 60000:
         h, m = divmod(round(tl.total_ms / 60000), 60)
@@ -198,6 +203,19 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
 MAX_SESSION_MIN = 180  # the longest session (as --minutes allows)
 
 
+def _closing_ms(prep: Prepared, speech_ms: Callable[[ClipRequest], float]) -> float:
+    """The closing line's own time (its clip and the pause before it): the session keeps its
+    target length and the line comes on top."""
+    if not prep.closing:
+        return 0.0
+    line = Speech(prep.closing)  # the inserted segment is the only speech without a source position
+    for i in range(len(prep.steps) - 1, -1, -1):
+        st = prep.steps[i]
+        if st.clip is not None and st.seg == line:
+            return speech_ms(st.clip) + (prep.steps[i - 1].gap_ms if i else 0.0)
+    return 0.0
+
+
 def plan(
     template: str | Path,
     profile: Profile | None = None,
@@ -206,12 +224,14 @@ def plan(
     estimate: bool = False,
     cache_dir: Path | None = None,
     include_dirs: list[Path] | None = None,
+    closing: str = "",
 ) -> tuple[Prepared, Timeline]:
     """Prepare and time a session. ``estimate`` (or the fake engine) needs no speech engine."""
     profile = profile or Profile()
     syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
     no_engine = estimate or engine == "fake"
-    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine)
+    prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine,
+                   closing=closing)
     if no_engine:
         durations = {c: estimate_ms(c) for c in prep.requests}
     else:
@@ -250,6 +270,7 @@ class BuildOptions:
     comment: str = ""
     cover: tuple[bytes, str] | None = None
     title: str | None = None
+    closing: str = ""  # spoken last in the last chapter (see prepare)
 
 
 @dataclass
@@ -281,7 +302,8 @@ def build_session(
         raise ScriptError(f"{display(out)}: the output must be an .mp3 file")
     helpers = mp_helpers()
     syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
-    prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn)
+    prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn,
+                   closing=options.closing)
     if prep.target_ms is None:  # a far too long script fails before any speech (a target is capped anyway)
         timed(prep, {c: estimate_ms(c) for c in prep.requests})
     before = (syn.stats.synthesized, syn.stats.cached)
