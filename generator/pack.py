@@ -282,6 +282,10 @@ def readme_text(pack: PackExport, planned: int) -> str:
         "  sharing for VLC, and copy the folder; or add the MP3s to the Music app.",
         "  Everything plays offline; no account or network is needed.",
         *(REMINDERS_HOWTO if pack.reminders else []),
+        "", "Your progress", "-------------",
+        "  index.html remembers, in this browser only, where you stopped, which sessions you",
+        "  finished and on which days you practised; it shows today's session first.",
+        "  Nothing leaves the device; 'Forget my progress' on the page clears it.",
         "", "Safety", "------", "  " + (pack.safety or safety_note(pack.language)).split(": ", 1)[-1],
         "  Listen lying or sitting comfortably, where you can safely fall asleep.", "",
     ]
