@@ -23,8 +23,9 @@ from .fsutil import atomic_path
 from .interrupts import owned_signals
 from .library import template_globals
 from .markers import parse_script
-from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
+from .model import Bed, ClipRequest, Cue, Segment, Speech, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
+from .practice import with_closing
 from .profile import Profile
 from .render import (
     FrontMatter,
@@ -79,6 +80,7 @@ class Prepared:
     resolution: Resolution  # which voice speaks for the profile's voice here, and why
     sounds: SoundFolders  # where the template's sound files are found
     bed_file: Path | None = None  # the listener's bed file, found (None: the bed is not a file)
+    closing: str = ""  # spoken last (see prepare); its time comes on top of the target
 
     def sound_file(self, name: str) -> Path:
         """The sound file a marker names (checked by :func:`prepare` already)."""
@@ -108,12 +110,14 @@ def prepare(
     synth: Synthesizer | None = None,
     resolve_ids: bool = True,
     sounds_dirs: list[Path] | None = None,
+    closing: str = "",
 ) -> Prepared:
     """Render and parse a template for a listener; resolve voices to clip requests.
 
     ``engine`` forces every voice onto that engine (``"fake"`` for tests); otherwise each
     voice profile resolves to the first installed voice of its preference. ``sounds_dirs``
-    are further folders sound files may be read from (:mod:`generator.sounds`).
+    are further folders sound files may be read from (:mod:`generator.sounds`); ``closing``
+    is spoken last in the last chapter (a course's "Tomorrow: ..." line).
     """
     path = resolve_template(str(template), profile.language)
     try:
@@ -133,7 +137,7 @@ def prepare(
             f"'{profile.language}' version of the script",
             None,
         )
-    segments = parse_script(rendered.text, rendered.name, rendered.anchors)
+    segments = with_closing(parse_script(rendered.text, rendered.name, rendered.anchors), closing)
     sounds = template_sounds(path, include_dirs or [], sounds_dirs or [])
     check_sound_files(segments, sounds)
     bed_file = listener_bed(profile, sounds_dirs or [])
@@ -156,6 +160,7 @@ def prepare(
     return Prepared(
         path, rendered, segments, voice, steps, clip_requests(steps),
         None if target is None else target * 60000.0, profile, voices.resolution(voice.name), sounds, bed_file,
+        closing,
     )
 
 
@@ -213,7 +218,8 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
 
     cue_ms = _cue_ms(prep.sound_file)
     ps = plan_settings(prep.profile)
-    factor = fit_factor(prep.steps, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
+    target = None if prep.target_ms is None else prep.target_ms + _closing_ms(prep, speech_ms)
+    factor = fit_factor(prep.steps, speech_ms, cue_ms, target, ps, prep.rendered.name)
     tl = layout(prep.steps, speech_ms, cue_ms, factor, ps)
     if tl.total_ms > MAX_SESSION_MIN * 60000:
         h, m = divmod(round(tl.total_ms / 60000), 60)
@@ -225,6 +231,19 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
 MAX_SESSION_MIN = 180  # the longest session (as --minutes allows)
 
 
+def _closing_ms(prep: Prepared, speech_ms: Callable[[ClipRequest], float]) -> float:
+    """The closing line's own time (its clip and the pause before it): the session keeps its
+    target length and the line comes on top."""
+    if not prep.closing:
+        return 0.0
+    line = Speech(prep.closing)  # the inserted segment is the only speech without a source position
+    for i in range(len(prep.steps) - 1, -1, -1):
+        st = prep.steps[i]
+        if st.clip is not None and st.seg == line:
+            return speech_ms(st.clip) + (prep.steps[i - 1].gap_ms if i else 0.0)
+    return 0.0
+
+
 def plan(
     template: str | Path,
     profile: Profile | None = None,
@@ -234,13 +253,14 @@ def plan(
     cache_dir: Path | None = None,
     include_dirs: list[Path] | None = None,
     sounds_dirs: list[Path] | None = None,
+    closing: str = "",
 ) -> tuple[Prepared, Timeline]:
     """Prepare and time a session. ``estimate`` (or the fake engine) needs no speech engine."""
     profile = profile or Profile()
     syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
     no_engine = estimate or engine == "fake"
     prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine,
-                   sounds_dirs=sounds_dirs)
+                   sounds_dirs=sounds_dirs, closing=closing)
     if no_engine:
         durations = {c: estimate_ms(c) for c in prep.requests}
     else:
@@ -281,6 +301,7 @@ class BuildOptions:
     comment: str = ""
     cover: tuple[bytes, str] | None = None
     title: str | None = None
+    closing: str = ""  # spoken last in the last chapter (see prepare)
 
 
 @dataclass
@@ -321,7 +342,7 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
     helpers = mp_helpers()
     syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
     prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn,
-                   sounds_dirs=list(options.sounds_dirs))
+                   sounds_dirs=list(options.sounds_dirs), closing=options.closing)
     if prep.target_ms is None:  # a far too long script fails before any speech (a target is capped anyway)
         timed(prep, {c: estimate_ms(c) for c in prep.requests})
     before = (syn.stats.synthesized, syn.stats.cached)

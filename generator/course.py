@@ -442,7 +442,7 @@ def build_course(manifest: Manifest, table: ListenerTable, out: str | Path, sett
     """Build a course: one pack folder per listener under ``out``."""
     root = Path(out).resolve()
     summ = summary or Summary()
-    settings = _per_task_speech(settings, executor)
+    settings = dataclasses.replace(_per_task_speech(settings, executor), reminders=True)
     with locked(root):
         plans = plan_course(manifest, table, root, settings, summ)
         return run_packs(plans, executor, force, reporter, summ)

@@ -7,6 +7,7 @@ fills in everything else. Packs and courses share one format (docs/packs.md)::
     description = "..."          # optional
     author = "..."               # optional
     cover = "cover.jpg"          # optional; relative to the manifest's folder
+    start = 2026-03-02           # optional: the course's first day (a listener's start wins)
 
     [[session]]
     script = "pmr-7"             # a built-in name, or a path relative to this file
@@ -31,10 +32,11 @@ from typing import Any
 
 from .errors import ManifestError, ProfileError, did_you_mean
 from .paths import display
+from .practice import coerce_start
 from .profile import PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
 from .render import TEMPLATE_SUFFIXES, builtin_names
 
-TOP_KEYS = ("title", "description", "author", "cover", "session")
+TOP_KEYS = ("title", "description", "author", "cover", "start", "session")
 SESSION_KEYS = ("script", "minutes", "title", "day", "part", "set")
 MAX_MINUTES = 180.0
 SET_PREFIX = "set."  # CSV columns ``set.NAME`` become template variables
@@ -65,6 +67,7 @@ class Manifest:
     description: str = ""
     author: str = ""
     cover: Path | None = None
+    start: str | None = None  # YYYY-MM-DD: the course's first day
 
 
 def _err(src: str, key: str | None, msg: str) -> ManifestError:
@@ -166,7 +169,15 @@ def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:
         description=_text(data.get("description", ""), src, "description"),
         author=_text(data.get("author", ""), src, "author", 200),
         cover=cover,
+        start=_start(data.get("start"), src),
     )
+
+
+def _start(value: Any, src: str) -> str | None:
+    try:
+        return coerce_start(value, src)
+    except ProfileError as e:
+        raise ManifestError(str(e).removeprefix(f"{src}: start: "), src, "start") from None
 
 
 def load_manifest(path: str | Path) -> Manifest:

@@ -3,7 +3,8 @@ pack folder around them.
 
 The pack folder holds ``01 Title.mp3`` ... (tagged, chaptered) with ``.lrc`` and
 ``.srt`` sidecars, ``playlist.m3u8``, ``cover.jpg`` (or the manifest's image),
-``README.txt``, ``index.html`` and, with ``split_chapters``, one subfolder per
+``README.txt``, ``index.html``, for a course (or with ``reminders``) ``reminders.ics``
+(:mod:`generator.reminders`) and, with ``split_chapters``, one subfolder per
 session (``01 Title/``) with one MP3 per chapter and its own ``playlist.m3u8``.
 
 Tasks are plain, picklable data (:class:`~generator.task.SessionTask`);
@@ -14,7 +15,9 @@ worker) and returns plain data. The pack-level files are written by the coordina
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,17 @@ from .fsutil import atomic_write_bytes
 from .names import track_filename
 from .packdata import PackExport, TrackExport
 from .playlist import m3u8_text
+from .practice import (
+    PracticeDay,
+    Schedule,
+    closing_line,
+    course_day,
+    machine_timezone,
+    next_days,
+    pack_key,
+)
 from .profile import Profile
+from .reminders import REMINDERS_NAME, previous, reminders_ics
 from .task import SessionTask, profile_to_dict
 
 SAFETY = {
@@ -54,6 +67,7 @@ class PackSettings:
     sounds_dirs: tuple[str, ...] = ()  # further folders sound files may be read from (absolute)
     split_chapters: bool = False
     synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
+    reminders: bool = False  # write reminders.ics (always for a course)
 
     def options(self) -> dict[str, Any]:
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,
@@ -75,6 +89,8 @@ class PackPlan:
     label: str = ""
     tasks: list[SessionTask] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+    schedule: Schedule | None = None  # when the listener practises which session
+    reminders: bool = False
 
 
 _COVERS: dict[tuple[str, str, str], bytes] = {}
@@ -125,6 +141,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
     comment = " ".join(x for x in (manifest.description, safety_note(profile.language)) if x)
     total = len(manifest.sessions)
     parts = max((s.part or 1 for s in manifest.sessions), default=1)
+    planned = []
     for s in manifest.sessions:
         try:
             path = resolve_template(s.script, profile.language).resolve()
@@ -133,16 +150,36 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
             plan.errors.append((f"session {s.number} ({s.script})", str(e)))
             continue
         title = s.title or front.title or path.stem.replace("-", " ").capitalize()
+        planned.append((s, path, title))
+    days = tuple(PracticeDay(s.number, course_day(s.number, s.day), title, s.minutes,
+                             track_filename(s.number, total, title)) for s, _p, title in planned)
+    plan.schedule = schedule(manifest.title, profile, label or profile.name or folder.name,
+                             manifest.start, days)
+    plan.reminders = settings.reminders
+    following = next_days(days)
+    for (s, path, title), day in zip(planned, days, strict=True):
+        nxt = following.get(s.number)
+        closing = "" if nxt is None or profile.sleep or s.day is None else \
+            closing_line(profile.language, profile.address, day.day, nxt)
         task = SessionTask(
-            folder=str(folder), name=track_filename(s.number, total, title), template=str(path),
+            folder=str(folder), name=day.file, template=str(path),
             profile=profile_to_dict(session_profile(profile, s)), minutes=s.minutes, title=title,
             album=manifest.title, artist=artist, comment=comment, track=(s.number, total),
             cover=str(folder / plan.cover) if plan.cover else None, options=settings.options(),
             split_chapters=settings.split_chapters, label=label,
             disc=(s.part or 1, parts) if any(x.part for x in manifest.sessions) else None,
+            closing=closing,
         )
         plan.tasks.append(task.with_hash())
     return plan
+
+
+def schedule(album: str, profile: Profile, listener: str, start: str | None,
+             days: tuple[PracticeDay, ...]) -> Schedule:
+    """When ``profile`` practises: the profile's start (else the manifest's), time and zone.
+    ``listener`` names the listener within the pack's album (the CSV id wins)."""
+    return Schedule(pack_key(album, profile.id or listener), profile.start or start, profile.practice_time,
+                    profile.timezone or machine_timezone(), profile.language, profile.address, days)
 
 
 # ---------------------------------------------------------------- the pack folder files
@@ -153,8 +190,13 @@ def pack_export(plan: PackPlan, tracks: list[dict[str, Any]]) -> PackExport:
                                "lines": tuple(tuple(x) for x in t.get("lines", ())),
                                "timeline": tuple(t.get("timeline", ()))})
                for t in sorted(tracks, key=lambda t: int(t["number"])))
+    sch = plan.schedule
+    if sch is not None:
+        by_number = {d.number: d.day for d in sch.days}
+        ts = tuple(replace(t, day=by_number.get(t.number)) for t in ts)
     return PackExport(plan.title, plan.language, ts, plan.description, plan.author, plan.cover,
-                      safety_note(plan.language))
+                      safety_note(plan.language), key=sch.key if sch else "",
+                      start=sch.start if sch else None, reminders=plan.reminders)
 
 
 def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
@@ -162,6 +204,8 @@ def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
     pack = pack_export(plan, tracks)
     files = {"playlist.m3u8": m3u8_text(pack), "README.txt": readme_text(pack, len(plan.tasks))}
     changed = [n for n, text in files.items() if _write_if_changed(plan.folder / n, text.encode("utf-8"))]
+    if plan.reminders and plan.schedule is not None and _write_reminders(plan, pack):
+        changed.append(REMINDERS_NAME)
     try:
         from .page import INDEX_NAME, render_index_html
     except ImportError:  # the page module is optional
@@ -169,6 +213,46 @@ def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
     if _write_if_changed(plan.folder / INDEX_NAME, render_index_html(pack).encode("utf-8")):
         changed.append(INDEX_NAME)
     return changed
+
+
+REMINDERS_HOWTO = [
+    "", "Reminders in your calendar", "--------------------------",
+    "  reminders.ics has one event for every session, at your practice time, with an",
+    "  alarm 10 minutes before. Importing it again after an update changes the events",
+    "  instead of adding them twice.",
+    "  Android: copy reminders.ics to the phone and open it from the Files app with your",
+    "  calendar app (Samsung Calendar, Etar and most others offer 'Import'). For Google",
+    "  Calendar, import it once on a computer: calendar.google.com > Settings > Import &",
+    "  export; the phone shows the events after the next sync.",
+    "  iPhone: send reminders.ics to yourself by e-mail or AirDrop, tap it and choose",
+    "  'Add All' (the Calendar app asks which calendar to use).",
+]
+
+
+def _write_reminders(plan: PackPlan, pack: PackExport) -> bool:
+    """reminders.ics; without a start the first build's day stays the start (read back from the
+    file), and an unchanged calendar keeps its DTSTAMP, so a rebuild leaves the file alone."""
+    sch = plan.schedule
+    assert sch is not None
+    path = plan.folder / REMINDERS_NAME
+    try:
+        old: bytes | None = path.read_bytes()
+    except OSError:
+        old = None
+    old_start, old_stamp = previous(old)
+    now = dt.datetime.now(dt.UTC)
+    start = (dt.date.fromisoformat(sch.start) if sch.start else
+             old_start or now.astimezone(zoneinfo.ZoneInfo(sch.timezone)).date())
+    durations = {t.number: t.duration_s for t in pack.tracks}
+
+    def ics(stamp: dt.datetime) -> bytes:
+        return reminders_ics(sch, plan.title, start, pack.safety, durations, stamp)
+
+    data = ics(old_stamp or now)
+    if data == old:
+        return False
+    atomic_write_bytes(path, ics(now) if old_stamp else data)
+    return True
 
 
 def _clock(seconds: float) -> str:
@@ -191,6 +275,7 @@ def readme_text(pack: PackExport, planned: int) -> str:
         "  playlist.m3u8   all sessions in order (opens in VLC and most music players)",
         "  index.html      a player page: open it in a browser, works offline",
         "  *.lrc, *.srt    the spoken words with times (lyrics / subtitles)",
+        *(["  reminders.ics   a reminder in your calendar for every session (see below)"] if pack.reminders else []),
         "", "Copying it to a phone", "---------------------",
         "  Android: connect the phone by USB, choose 'File transfer', and copy this whole",
         "  folder into the phone's Music folder. Any music app finds the sessions;",
@@ -198,6 +283,11 @@ def readme_text(pack: PackExport, planned: int) -> str:
         "  iPhone: in the VLC app choose 'Sharing via WiFi' or use the Finder/iTunes file",
         "  sharing for VLC, and copy the folder; or add the MP3s to the Music app.",
         "  Everything plays offline; no account or network is needed.",
+        *(REMINDERS_HOWTO if pack.reminders else []),
+        "", "Your progress", "-------------",
+        "  index.html remembers, in this browser only, where you stopped, which sessions you",
+        "  finished and on which days you practised; it shows today's session first.",
+        "  Nothing leaves the device; 'Forget my progress' on the page clears it.",
         "", "Safety", "------", "  " + (pack.safety or safety_note(pack.language)).split(": ", 1)[-1],
         "  Listen lying or sitting comfortably, where you can safely fall asleep.", "",
     ]

@@ -26,6 +26,7 @@ class TrackExport:
     # {"kind": "speech"|"pause"|"cue"|"bed"|"chapter"|"breathe", "start": s, "dur": s, "label": str}
     timeline: tuple[dict[str, object], ...] = ()
     description: str = ""
+    day: int | None = None  # course day (the page's "today" and progress)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class PackExport:
     author: str = ""
     cover: str | None = None  # file name of the cover in the pack folder
     safety: str = ""  # the safety note text
+    key: str = ""  # stable id of pack and listener (the page's storage key)
+    start: str | None = None  # YYYY-MM-DD: the course's first day, when the listener or manifest gave one
+    reminders: bool = False  # the folder has reminders.ics
 
 
 def _num(value: object, default: float = 0.0) -> float:

@@ -41,6 +41,27 @@ UI: dict[str, dict[str, str]] = {
         "chapter": "Chapter",
         "breathe": "Breathing",
         "made": "Made with relaxgen. Plays offline.",
+        "today": "Today",
+        "play_today": "Start today's session",
+        "resume": "Continue at",
+        "all_done": "Every session is done. Well practised! Any session can be played again.",
+        "done": "done",
+        "progress": "Your progress",
+        "days_done": "{n} of {m} days done",
+        "streak": "{n} day(s) in a row",
+        "practised": "Practised on",
+        "none_yet": "Not yet: your practice days will appear here.",
+        "forget": "Forget my progress",
+        "forget_confirm": "Forget every position, done mark and practice day of this pack in this browser?",
+        "no_storage": "This browser does not let the page keep anything, so it will not remember your progress. "
+                      "Everything else works.",
+        "private": "Your progress stays in this browser on this device; nothing is sent anywhere.",
+        "reminders": "Reminders in your calendar",
+        "reminders_text": "reminders.ics in this folder has one event for every session at your practice time, "
+                          "with an alarm 10 minutes before. Android: open it from the Files app with your "
+                          "calendar app (for Google Calendar, import it once on a computer at "
+                          "calendar.google.com, Settings, Import & export). iPhone: send it to yourself by "
+                          "e-mail or AirDrop, tap it and choose “Add All”.",
     },
     "de": {
         "sessions": "Einheiten",
@@ -61,6 +82,28 @@ UI: dict[str, dict[str, str]] = {
         "chapter": "Kapitel",
         "breathe": "Atmung",
         "made": "Erstellt mit relaxgen. Spielt offline.",
+        "today": "Heute",
+        "play_today": "Heutige Einheit starten",
+        "resume": "Weiter bei",
+        "all_done": "Alle Einheiten sind geschafft. Gut geübt! Jede Einheit lässt sich wieder abspielen.",
+        "done": "erledigt",
+        "progress": "Dein Fortschritt",
+        "days_done": "{n} von {m} Tagen geschafft",
+        "streak": "{n} Tag(e) in Folge",
+        "practised": "Geübt am",
+        "none_yet": "Noch nichts: Hier erscheinen deine Übungstage.",
+        "forget": "Fortschritt vergessen",
+        "forget_confirm": "Alle Positionen, Erledigt-Marken und Übungstage dieser Sammlung in diesem Browser vergessen?",
+        "no_storage": "Dieser Browser lässt die Seite nichts speichern; sie merkt sich deinen Fortschritt daher "
+                      "nicht. Alles andere funktioniert.",
+        "private": "Dein Fortschritt bleibt in diesem Browser auf diesem Gerät; nichts wird verschickt.",
+        "reminders": "Erinnerungen im Kalender",
+        "reminders_text": "reminders.ics in diesem Ordner enthält für jede Einheit einen Termin zu deiner "
+                          "Übungszeit, mit Erinnerung 10 Minuten vorher. Android: Öffne die Datei in der "
+                          "Dateien-App mit deiner Kalender-App (für Google Kalender einmal am Computer "
+                          "importieren: calendar.google.com, Einstellungen, Importieren & exportieren). "
+                          "iPhone: Schicke sie dir per E-Mail oder AirDrop, tippe sie an und wähle "
+                          "„Alle hinzufügen“.",
     },
 }
 _TOKEN = re.compile(r"@@([A-Z_]+)@@")
@@ -151,7 +194,7 @@ def _timelines(pack: PackExport, ui: dict[str, str]) -> str:
     return "\n".join(blocks)
 
 
-def _track_list(pack: PackExport) -> str:
+def _track_list(pack: PackExport, ui: dict[str, str]) -> str:
     items = []
     for i, t in enumerate(pack.tracks):
         desc = f'<span class="t-desc">{_esc(t.description)}</span>' if t.description else ""
@@ -159,7 +202,8 @@ def _track_list(pack: PackExport) -> str:
             f'<li><a class="track" href="{_esc(href(t.file))}" data-index="{i}">'
             f'<span class="t-num">{t.number:02d}</span>'
             f'<span class="t-main"><span class="t-title">{_esc(t.title)}</span>{desc}</span>'
-            f'<span class="t-len">{fmt_time(t.duration_s)}</span></a></li>'
+            f'<span class="t-len">{fmt_time(t.duration_s)}</span>'
+            f'<span class="t-done" title="{_esc(ui["done"])}">\u2713</span></a></li>'
         )
     return "\n".join(items)
 
@@ -182,6 +226,13 @@ def _safety(pack: PackExport, ui: dict[str, str]) -> str:
     return f'<aside class="safety" role="note"><h2>{_esc(ui["safety"])}</h2>{paras}</aside>'
 
 
+def _reminders(pack: PackExport, ui: dict[str, str]) -> str:
+    if not pack.reminders:
+        return ""
+    return (f'<aside class="safety reminders" role="note"><h2>{_esc(ui["reminders"])}</h2>'
+            f'<p><a href="reminders.ics" download>reminders.ics</a></p><p>{_esc(ui["reminders_text"])}</p></aside>')
+
+
 def _template() -> str:
     try:
         return (Path(__file__).parent / "templates" / INDEX_NAME).read_text("utf-8")
@@ -202,7 +253,8 @@ def render_index_html(pack: PackExport) -> str:
         "DESCRIPTION": desc,
         "AUTHOR": author,
         "SAFETY": _safety(pack, ui),
-        "TRACKS": _track_list(pack),
+        "REMINDERS": _reminders(pack, ui),
+        "TRACKS": _track_list(pack, ui),
         "TIMELINES": _timelines(pack, ui),
         "PACK_JSON": script_json(to_dict(pack)),
         "UI_JSON": script_json(ui),

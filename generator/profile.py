@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import ProfileError, did_you_mean
 from .paths import display
+from .practice import DEFAULT_PRACTICE_TIME, SCHEDULE_KEYS, coerce_schedule_field
 
 LANGUAGES = ("en", "de")
 BODY_AREAS = (
@@ -45,6 +46,10 @@ class Profile:
     heart_formula: bool = False
     id: str | None = None
     day: int | None = None
+    # when the listener practises (reminders, the page's "today"); never part of the audio
+    start: str | None = None  # YYYY-MM-DD; None: the manifest's start, else the first build's day
+    practice_time: str = DEFAULT_PRACTICE_TIME  # HH:MM
+    timezone: str | None = None  # IANA name; None: the machine's
     extra: dict[str, str] = field(default_factory=dict)  # free template variables from --set
     # where a bed file name was given: the folder it is relative to (the profile file's, the
     # CSV's, the working folder for --set; None: the working folder) and, for errors, the source
@@ -61,7 +66,8 @@ class Profile:
         return self.bed if self.bed and Path(self.bed).suffix else None
 
     def template_vars(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_KEYS}
+        d = {f.name: getattr(self, f.name) for f in fields(self)
+             if f.name not in NOT_KEYS and f.name not in SCHEDULE_KEYS}
         d["skip"] = list(self.skip)
         d["gentle"] = list(self.gentle)
         d["voice"] = self.voice_name
@@ -71,8 +77,9 @@ class Profile:
     def used_fields(self) -> dict[str, Any]:
         """Everything that can change a build (for build manifests)."""
         d = dataclasses.asdict(self)
-        d.pop("id", None)
         d.pop("bed_source", None)
+        for k in ("id", *SCHEDULE_KEYS):
+            d.pop(k, None)
         return d
 
 
@@ -208,6 +215,8 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
         if d != int(d):
             raise ProfileError(f"expected a whole day number, got {value!r}", source, key)
         return int(d)
+    if key in SCHEDULE_KEYS:
+        return coerce_schedule_field(key, value, source)
     raise ProfileError(f"unknown key '{key}'{did_you_mean(key, PROFILE_KEYS)}", source, key)
 
 

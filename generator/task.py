@@ -63,6 +63,7 @@ class SessionTask:
     label: str = ""  # who it is for (progress display)
     static_hash: str = ""
     disc: tuple[int, int] | None = None  # (part, parts) of a multi-part course
+    closing: str = ""  # spoken last in the last chapter ("Tomorrow: ..."), see generator.practice
 
     @property
     def key(self) -> str:
@@ -78,7 +79,7 @@ class SessionTask:
             "comment": self.comment, "track": list(self.track),
             "cover": file_sha(self.cover) if self.cover else None, "options": opts,
             "split_chapters": self.split_chapters,
-        } | ({"disc": list(self.disc)} if self.disc else {})
+        } | ({"disc": list(self.disc)} if self.disc else {}) | ({"closing": self.closing} if self.closing else {})
 
     def with_hash(self) -> SessionTask:
         return dataclasses.replace(self, static_hash=digest(self.static_inputs()))
@@ -158,7 +159,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         engine=o.get("engine"), include_dirs=tuple(Path(p) for p in o.get("include_dirs", ())),
         sounds_dirs=tuple(Path(p) for p in o.get("sounds_dirs", ())),
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
-        cover=cover, title=task.title, disc=task.disc,
+        cover=cover, title=task.title, disc=task.disc, closing=task.closing,
         encoders=1,  # a pack's or course's sessions run side by side: one core each
     )
     profile = profile_from_dict(task.profile)

@@ -19,8 +19,11 @@ from .course import batch_options, finish, run_with, settings_from
 @profile_options
 @minutes_option
 @batch_options
+@click.option("--reminders", is_flag=True,
+              help="Also write reminders.ics: a calendar event for every session (a course always has it).")
 def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None, out: Path,
-         jobs: int | None, executor: str, force: bool, report: Path | None, quiet: bool, **opts: Any) -> None:
+         jobs: int | None, executor: str, force: bool, report: Path | None, quiet: bool, reminders: bool,
+         **opts: Any) -> None:
     """Build the pack MANIFEST (TOML) for one listener into a folder.
 
     The folder gets the MP3s ("01 Title.mp3", tagged, chaptered, with .lrc and
@@ -36,7 +39,7 @@ def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minut
     if minutes is not None:
         m = replace(m, sessions=tuple(replace(s, minutes=minutes) for s in m.sessions))
     profile = get_profile(profile_path, sets)
-    settings = settings_from(opts)
+    settings = replace(settings_from(opts), reminders=reminders)
     ex = make_executor(executor, jobs)
     summary: Summary = run_with(ex, lambda rep: build_pack(m, profile, out, settings, ex, force, rep), quiet)
     finish(summary, report, quiet, out)

@@ -1,0 +1,190 @@
+"""Daily practice: the schedule fields of a profile (``start``, ``practice_time``,
+``timezone``), the course's days and dates, and the spoken "Tomorrow: …" line that
+ends each course day (pure; no I/O but reading the machine's time zone name).
+
+A session's course day is its manifest ``day`` (or its position when it has none);
+day ``d`` falls on ``start + d - 1`` days. The schedule fields never change the audio:
+they are left out of the template variables and of the build hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ProfileError, did_you_mean
+from .model import Breathe, Chapter, Gap, Segment, Speech
+
+SCHEDULE_KEYS = ("start", "practice_time", "timezone")
+DEFAULT_PRACTICE_TIME = "19:00"
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+
+
+# ---------------------------------------------------------------- profile fields
+
+
+def coerce_start(value: Any, source: str, key: str = "start") -> str | None:
+    """A date as ``YYYY-MM-DD`` (a TOML date or text); empty: ``None`` (the default)."""
+    if value in ("", None):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ProfileError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02",
+                               source, key) from None
+    else:
+        raise ProfileError(f"expected a date (YYYY-MM-DD), got {value!r}", source, key)
+    if not 2000 <= day.year <= 2200:
+        raise ProfileError(f"{day.isoformat()} is out of range (years 2000 to 2200)", source, key)
+    return day.isoformat()
+
+
+def coerce_practice_time(value: Any, source: str, key: str = "practice_time") -> str:
+    """A time of day as ``HH:MM`` (``19:30``, ``7:05``, ``19.30``, ``19h30``, a TOML time)."""
+    if isinstance(value, dt.time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if value in ("", None):
+        return DEFAULT_PRACTICE_TIME
+    m = _TIME.match(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise ProfileError(f"{value!r} is not a time of day; write it as HH:MM (24 hours), e.g. 19:30",
+                           source, key)
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def coerce_timezone(value: Any, source: str, key: str = "timezone") -> str | None:
+    """An IANA time zone name (``Europe/Berlin``); empty: ``None`` (the machine's)."""
+    if value in ("", None):
+        return None
+    if not isinstance(value, str):
+        raise ProfileError(f"expected a time zone name such as Europe/Berlin, got {value!r}", source, key)
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = did_you_mean(name, sorted(zoneinfo.available_timezones()))
+        raise ProfileError(f"unknown time zone '{name}'{hint}; use an IANA name such as Europe/Berlin "
+                           "or America/New_York", source, key) from None
+    return name
+
+
+def coerce_schedule_field(key: str, value: Any, source: str) -> Any:
+    if key == "start":
+        return coerce_start(value, source)
+    if key == "practice_time":
+        return coerce_practice_time(value, source)
+    return coerce_timezone(value, source)
+
+
+def machine_timezone() -> str:
+    """The machine's IANA time zone name (``TZ``, ``/etc/timezone``, ``/etc/localtime``), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    try:
+        link = os.readlink("/etc/localtime")
+        candidates.append(link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else "")
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                zoneinfo.ZoneInfo(name)
+                return name
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return "UTC"
+
+
+# ---------------------------------------------------------------- the course's days
+
+
+@dataclass(frozen=True)
+class PracticeDay:
+    """One session of a pack in the practice schedule."""
+
+    number: int  # track number (1-based)
+    day: int  # course day (the manifest's ``day``, else the track number)
+    title: str
+    minutes: float  # planned length (the built length replaces it where known)
+    file: str  # the MP3's file name in the pack folder
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When one listener practises a pack."""
+
+    key: str  # stable id of pack and listener: event UIDs and the page's storage key
+    start: str | None  # explicit start (profile, else manifest); None: the first build's day
+    practice_time: str  # HH:MM
+    timezone: str  # IANA name
+    language: str
+    address: str
+    days: tuple[PracticeDay, ...] = ()
+
+    def date_of(self, day: int, start: dt.date) -> dt.date:
+        return start + dt.timedelta(days=day - 1)
+
+
+def pack_key(album: str, listener: str) -> str:
+    """A stable, opaque id for one listener's pack (no names in it): 16 hex digits."""
+    return hashlib.sha256(f"relaxgen\x00{album}\x00{listener}".encode()).hexdigest()[:16]
+
+
+def course_day(number: int, day: int | None) -> int:
+    return day if day is not None else number
+
+
+def next_days(days: Sequence[PracticeDay]) -> dict[int, PracticeDay]:
+    """For each track number that is the last session of its course day, the first session of
+    the next course day (the smallest later day); the last day gets none."""
+    out: dict[int, PracticeDay] = {}
+    for d in days:
+        later = [x for x in days if x.day > d.day]
+        same_after = [x for x in days if x.day == d.day and x.number > d.number]
+        if later and not same_after:
+            out[d.number] = min(later, key=lambda x: (x.day, x.number))
+    return out
+
+
+_DAY_PREFIX = re.compile(r"^\s*(day|tag)\s*\d+\s*[:.,\-–—]\s*", re.IGNORECASE)
+
+_LINES = {
+    "en": ("Tomorrow: {title}.", "Next time, on day {day}: {title}."),
+    "de-du": ("Morgen übst du: {title}.", "Beim nächsten Mal, an Tag {day}, übst du: {title}."),
+    "de-Sie": ("Morgen üben Sie: {title}.", "Beim nächsten Mal, an Tag {day}, üben Sie: {title}."),
+}
+
+
+def closing_line(language: str, address: str, this_day: int, nxt: PracticeDay) -> str:
+    """The spoken line naming the next course day's session, in the listener's language and form
+    of address. A ``Day 2:`` / ``Tag 2:`` prefix of the title is left out (the line says when)."""
+    key = "en" if language != "de" else f"de-{address}"
+    tomorrow, later = _LINES.get(key, _LINES["en"])
+    title = _DAY_PREFIX.sub("", nxt.title).strip().rstrip(".!?") or nxt.title
+    template = tomorrow if nxt.day == this_day + 1 else later
+    return template.format(title=title, day=nxt.day)
+
+
+def with_closing(segments: list[Segment], line: str) -> list[Segment]:
+    """``segments`` with ``line`` spoken as the last speech of the last chapter: after the last
+    speech, breathing or chapter mark, before the trailing pauses, bells and bed changes."""
+    if not line:
+        return segments
+    at = max((i for i, s in enumerate(segments) if isinstance(s, Speech | Breathe | Chapter)), default=-1) + 1
+    lead: list[Segment] = [Gap("paragraph")] if at and isinstance(segments[at - 1], Speech) else []
+    return [*segments[:at], *lead, Speech(line), *segments[at:]]
