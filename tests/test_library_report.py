@@ -69,8 +69,10 @@ def test_report_on_the_real_engine(tmp_path: Path) -> None:
     assert len(rows) == 1, res.stderr
     r = rows[0]
     assert (r["script"], r["language"], r["which"], r["method"]) == ("safety-intro", "en", "min", "introduction")
-    assert r["length_met"] and abs(r["length_s"] - 60 * r["minutes"]) < 3
-    assert 0.2 < r["speech_share"] < 0.9 and 80 < r["words_per_minute"] < 250
-    assert r["longest_silence_s"] < 60
+    assert r["length_met"] == (abs(r["length_s"] - 60 * r["minutes"]) < 3)
+    assert r["length_met"] or any("cannot last" in p for p in r["problems"])
+    if r["length_met"]:  # built and measured
+        assert 0.2 < r["speech_share"] < 0.9 and 80 < r["words_per_minute"] < 250
+        assert r["longest_silence_s"] < 60
     assert res.returncode == (0 if r["ok"] else 1), res.stderr
     assert "1 build(s)" in res.stdout

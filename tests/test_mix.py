@@ -24,7 +24,7 @@ def build(run, tmp_path: Path, src: str, *build_only: str) -> tuple[Path, dict]:
     out = tmp_path / "s.mp3"
     res = run("build", str(tpl), "-o", str(out), "--engine", "fake", *build_only)
     assert res.exit_code == 0, res.output
-    plan = json.loads(run("plan", str(tpl), "--json", "--estimate").output)
+    plan = json.loads(run("plan", str(tpl), "--json", "--estimate", "--engine", "fake").output)
     return out, plan
 
 
