@@ -24,6 +24,13 @@ def test_demo_builds_a_pack(run, tmp_path: Path) -> None:  # type: ignore[no-unt
         mp3 = out / name
         assert len(load(mp3)) / 44100 == pytest.approx(seconds, abs=1.0)
         assert ID3(mp3).getall("CHAP")
-    assert abs(entries[0][0] - 180) <= 4  # the ~3-minute belly-breathing session
+    assert abs(entries[0][0] - 240) <= 4  # the ~4-minute belly-breathing session
+    voice = str(ID3(out / entries[0][2]).getall("TXXX:relaxgen voice")[0])
+    try:
+        import piper  # noqa: F401
+    except ImportError:  # the base install: espeak-ng
+        assert "pyttsx3" in voice or "espeak" in voice, voice
+    else:  # make demo installs the neural extra: the neural voice speaks
+        assert "piper" in voice, voice
     assert (out / "index.html").is_file() and (out / "cover.jpg").is_file()
     assert "Anna" in (out / "01 Belly breathing.lrc").read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ from .course import finish, run_with, settings_from
 @cache_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def demo(out: Path, name: str, cache_dir: Path | None, quiet: bool) -> None:
-    """Build a short English demo pack: belly breathing (3 min) and a desk break (2 min).
+    """Build a short English demo pack: belly breathing (4 min) and a desk break (3 min).
 
     The folder gets the MP3s, playlist.m3u8, a cover and index.html (open it in
     a browser to play the pack offline).
