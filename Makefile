@@ -21,6 +21,7 @@ test: $(VENV)/.installed-$(EXTRAS)
 	bash tests/setup-system.sh
 	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/mypy generator
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: $(VENV)/.installed-$(EXTRAS)

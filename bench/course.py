@@ -1,4 +1,4 @@
-"""Course throughput: ``relaxgen course`` itself (``generator.course.build_course``).
+"""Course throughput: ``relaxgen course`` itself (``generator.build.course.build_course``).
 
 The bench writes a course manifest (one ``[[session]]`` per day, all with the
 bench's template) and a listener CSV into the work folder, then builds the
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.task import TaskResult
+from generator.build.task import TaskResult
 
 
 class _Collect:
@@ -89,10 +89,10 @@ def expected_hits(spec: dict[str, Any]) -> dict[tuple[int, int], tuple[int, int]
 
 
 def run_course(spec: dict[str, Any]) -> dict[str, Any]:
-    from generator.course import build_course, make_executor
-    from generator.manifest import load_manifest, read_listeners
-    from generator.pack import PackSettings
-    from generator.voices import load_voices
+    from generator.build.course import build_course, make_executor
+    from generator.build.manifest import load_manifest, read_listeners
+    from generator.build.pack import PackSettings
+    from generator.tts.voices import load_voices
 
     out_dir = Path(spec["out_dir"])
     manifest_path, csv_path = write_inputs(spec, out_dir.parent / f"{out_dir.name}-src")

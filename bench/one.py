@@ -2,7 +2,7 @@
 
 Kinds: ``encode`` (the encode floor), ``synth`` (the synthesis floor),
 ``build`` (relaxgen's build_session), ``peer`` (the pydub baseline) and
-``course`` (``relaxgen course``: generator.course.build_course). Each reports ``seconds`` for
+``course`` (``relaxgen course``: generator.build.course.build_course). Each reports ``seconds`` for
 the timed part only (imports and test data preparation excluded), plus CPU
 time and ``ru_maxrss`` of itself and its children as cross-checks.
 If the task has ``profile_to``, the timed part runs under pyinstrument and

@@ -46,7 +46,7 @@ def english_voices() -> list[tuple[str, str | None]]:
     """(profile, engine override) to measure: every English profile as a listener gets it
     here (its preference resolved), and calm-en on espeak-ng for comparison; each distinct
     resolved voice once."""
-    from generator.voices import ResolvedVoices, load_voices
+    from generator.tts.voices import ResolvedVoices, load_voices
 
     voices = load_voices()
     out: list[tuple[str, str | None]] = []

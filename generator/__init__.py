@@ -2,10 +2,12 @@
 
 The library API; the ``relaxgen`` command is a thin shell over it::
 
-    from generator import Profile, build_session
+    from generator import Profile
+
+    from generator import build_session
     build_session("belly-breathing", "out.mp3", Profile(name="Anna"), minutes=5)
 
-Names are imported lazily so that ``import generator.markers`` (and worker
+Names are imported lazily so that ``import generator.script.markers`` (and worker
 processes) do not pay for numpy/scipy start-up.
 """
 

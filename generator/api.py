@@ -18,16 +18,16 @@ from .audio.master import MixReport, Parts, render_to, split_parts
 from .audio.mixer import MixSettings, SessionMix
 from .audio.mp3join import FRAME_SAMPLES
 from .errors import AudioError, ProfileError, RelaxgenError, ScriptError
-from .export import TagInfo, write_tags
+from .export.tags import TagInfo, write_tags
 from .fsutil import atomic_path
 from .interrupts import owned_signals
-from .library import template_globals
-from .markers import parse_script
 from .model import Bed, ClipRequest, Cue, Segment, Speech, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
-from .practice import with_closing
 from .profile import Profile
-from .render import (
+from .script.library import template_globals
+from .script.markers import parse_script
+from .script.practice import with_closing
+from .script.render import (
     FrontMatter,
     Rendered,
     as_data,
@@ -35,9 +35,8 @@ from .render import (
     render_template,
     resolve_template,
 )
-from .sounds import SoundFolders, listener_sounds, template_sounds
-from .textnorm import normalize
-from .timeline import (
+from .script.sounds import SoundFolders, listener_sounds, template_sounds
+from .script.timeline import (
     PlanSettings,
     _Step,
     clip_requests,
@@ -50,7 +49,8 @@ from .tts.base import resolve_voice_id
 from .tts.cache import ClipCache
 from .tts.pool import mp_helpers, stop_mp_helpers
 from .tts.synth import Synthesizer
-from .voices import Resolution, ResolvedVoices, load_voices, pick_voice, platform_key
+from .tts.textnorm import normalize
+from .tts.voices import Resolution, ResolvedVoices, load_voices, pick_voice, platform_key
 
 
 def template_variables(profile: Profile) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def prepare(
 
     ``engine`` forces every voice onto that engine (``"fake"`` for tests); otherwise each
     voice profile resolves to the first installed voice of its preference. ``sounds_dirs``
-    are further folders sound files may be read from (:mod:`generator.sounds`); ``closing``
+    are further folders sound files may be read from (:mod:`generator.script.sounds`); ``closing``
     is spoken last in the last chapter (a course's "Tomorrow: ..." line).
     """
     path = resolve_template(str(template), profile.language)

@@ -10,7 +10,7 @@ from .api import plan
 from .errors import RelaxgenError
 from .paths import display, scripts_dir
 from .profile import LANGUAGES, Profile
-from .render import TEMPLATE_SUFFIXES, parse_front_matter
+from .script.render import TEMPLATE_SUFFIXES, parse_front_matter
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from .check import library_templates
 from .errors import ScriptError
 from .model import Timeline, TPause
 from .profile import Profile
-from .render import parse_front_matter
-from .timeline import FIT_TOLERANCE, FIT_TOLERANCE_MS
+from .script.render import parse_front_matter
+from .script.timeline import FIT_TOLERANCE, FIT_TOLERANCE_MS
 
 BREATHING = ("belly-breathing", "box-breathing", "breathing-478", "resonance-breathing")
 SHARE_TARGETS = {"breathing": (0.30, 0.50), "guided": (0.40, 0.65), "introduction": (0.40, 0.80)}

@@ -33,7 +33,7 @@ def voices_dir() -> Path:
 
 def include_folders(template: Path, include_dirs: Sequence[Path] | None = None) -> list[Path]:
     """Where a template's includes are looked up, in order: its own folder, the ``-I``
-    folders, ``scripts/_lib/``, ``scripts/`` (sound files too: :mod:`generator.sounds`)."""
+    folders, ``scripts/_lib/``, ``scripts/`` (sound files too: :mod:`generator.script.sounds`)."""
     return [template.parent.resolve(), *(include_dirs or []), scripts_dir() / "_lib", scripts_dir()]
 
 

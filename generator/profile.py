@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ProfileError, did_you_mean
 from .paths import display
-from .practice import DEFAULT_PRACTICE_TIME, SCHEDULE_KEYS, coerce_schedule_field
+from .script.practice import DEFAULT_PRACTICE_TIME, SCHEDULE_KEYS, coerce_schedule_field
 
 LANGUAGES = ("en", "de")
 BODY_AREAS = (
@@ -165,7 +165,7 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
     if key == "voice":
         v = _str(value, key, source).strip()
         if v:
-            from .voices import load_voices
+            from .tts.voices import load_voices
 
             names = sorted(load_voices())
             if v not in names:
@@ -195,7 +195,7 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
             return None  # the script decides
         if b.lower() in ("none", "off"):
             return "none"  # no ambient bed at all
-        from .grammar import BED_NAMES
+        from .script.grammar import BED_NAMES
 
         if b.lower() not in BED_NAMES and not Path(b).suffix:
             raise ProfileError(

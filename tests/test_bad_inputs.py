@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from generator.build.manifest import read_listeners
 from generator.cli import cli
 from generator.errors import ManifestError, RelaxgenError
 from generator.fsutil import TMP_PREFIX
-from generator.manifest import read_listeners
 
 OLD_BYTES = b"ID3 a finished MP3 from an earlier build"
 GOOD = "Hello {{ name }}. Rest now. [pause 2s] Goodbye."
@@ -383,9 +383,9 @@ HOSTILE_NAMES = [
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
 def test_listener_folders_stay_inside_the_output_folder(name: str, tmp_path: Path) -> None:
-    from generator.course import listener_folders
-    from generator.manifest import Listener, ListenerTable
-    from generator.names import safe_join
+    from generator.build.course import listener_folders
+    from generator.build.manifest import Listener, ListenerTable
+    from generator.export.names import safe_join
     from generator.profile import Profile
 
     table = ListenerTable(tmp_path / "l.csv", [Listener(2, name, Profile(name=name)),
@@ -407,7 +407,7 @@ def test_listener_folders_stay_inside_the_output_folder(name: str, tmp_path: Pat
 @pytest.mark.parametrize("name", ["../x", "/abs", "..", "a/../../b", "x\x00y"])
 def test_safe_join_refuses_escapes(name: str, tmp_path: Path) -> None:
     from generator.errors import ExportError
-    from generator.names import safe_join
+    from generator.export.names import safe_join
 
     with pytest.raises(ExportError):
         safe_join(tmp_path, name)
@@ -611,9 +611,9 @@ def test_only_relaxgen_errors_reach_the_user() -> None:
 @pytest.mark.slow
 def test_course_with_hostile_names_writes_only_inside_the_output_folder(tmp_path: Path) -> None:
     """A whole course for listeners with hostile names and ids: every file lands inside ``out``."""
-    from generator.course import InlineExecutor, build_course
-    from generator.manifest import load_manifest
-    from generator.pack import PackSettings
+    from generator.build.course import InlineExecutor, build_course
+    from generator.build.manifest import load_manifest
+    from generator.build.pack import PackSettings
 
     src = tmp_path / "src"
     src.mkdir()

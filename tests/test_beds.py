@@ -205,6 +205,6 @@ def test_render_into_a_given_block_is_the_same_render(name: str) -> None:
 
 def test_the_script_grammar_knows_every_built_in_bed() -> None:
     """The parser keeps its own copy of the names (it must not import numpy): the same names."""
-    from generator.grammar import BED_NAMES as SCRIPT_BED_NAMES
+    from generator.script.grammar import BED_NAMES as SCRIPT_BED_NAMES
 
     assert SCRIPT_BED_NAMES == BED_NAMES

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generator import cover
-from generator.cover import generate_cover, load_user_cover
 from generator.errors import ExportError
+from generator.export import cover
+from generator.export.cover import generate_cover, load_user_cover
 
 
 def _decode(data: bytes) -> Image.Image:

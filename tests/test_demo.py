@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from generator.playlist import read_m3u8
+from generator.export.playlist import read_m3u8
 
 from .audio_utils import load
 

@@ -21,10 +21,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from generator.build.manifest import read_listeners
 from generator.errors import ManifestError, ProfileError, RelaxgenError, ScriptError
-from generator.grammar import MARKER_NAMES, parse_marker, render_marker
-from generator.manifest import read_listeners
-from generator.markers import parse_script
 from generator.model import Speech
 from generator.profile import (
     PROFILE_KEYS,
@@ -33,7 +31,9 @@ from generator.profile import (
     load_profile,
     profile_from_mapping,
 )
-from generator.values import parse_duration, parse_range
+from generator.script.grammar import MARKER_NAMES, parse_marker, render_marker
+from generator.script.markers import parse_script
+from generator.script.values import parse_duration, parse_range
 
 T = TypeVar("T")
 EXAMPLES = int(os.environ.get("RELAXGEN_FUZZ_EXAMPLES", "200"))  # raise it for a longer hunt

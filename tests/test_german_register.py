@@ -11,10 +11,15 @@ from functools import cache
 import pytest
 
 from generator.api import template_variables
-from generator.markers import parse_script
 from generator.model import Speech
 from generator.profile import apply_overrides, profile_from_mapping
-from generator.render import builtin_names, parse_front_matter, render_template, resolve_template
+from generator.script.markers import parse_script
+from generator.script.render import (
+    builtin_names,
+    parse_front_matter,
+    render_template,
+    resolve_template,
+)
 
 # Profile fields and --set extras that change what a German script says.
 OPTIONS: tuple[dict[str, object], ...] = (

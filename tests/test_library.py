@@ -10,13 +10,18 @@ from functools import cache
 import pytest
 
 from generator.api import Prepared, plan_session, prepare, template_variables, timed
-from generator.library import address_form, muscle_groups
-from generator.markers import parse_script
 from generator.model import Breathe, ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
 from generator.paths import scripts_dir
 from generator.profile import Profile, apply_overrides, profile_from_mapping
-from generator.render import builtin_names, parse_front_matter, render_template, resolve_template
-from generator.timeline import estimate_ms
+from generator.script.library import address_form, muscle_groups
+from generator.script.markers import parse_script
+from generator.script.render import (
+    builtin_names,
+    parse_front_matter,
+    render_template,
+    resolve_template,
+)
+from generator.script.timeline import estimate_ms
 
 SCRIPTS = (
     "safety-intro", "belly-breathing", "breathing-478", "box-breathing", "resonance-breathing",

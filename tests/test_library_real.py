@@ -10,7 +10,7 @@ import pytest
 from generator.api import plan
 from generator.check import library_templates
 from generator.profile import Profile
-from generator.render import parse_front_matter
+from generator.script.render import parse_front_matter
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 

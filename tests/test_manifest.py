@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.build.manifest import load_manifest, read_listeners, session_profile
 from generator.errors import ManifestError
-from generator.manifest import load_manifest, read_listeners, session_profile
 from generator.paths import scripts_dir
 from generator.profile import Profile
 

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import ScriptError
-from generator.grammar import parse_marker, render_marker
-from generator.markers import parse_script, split_sentences
 from generator.model import Bed, Breathe, Chapter, Cue, Gap, Pause, RateChange, Speech, VoiceChange
-from generator.values import format_duration, parse_duration
+from generator.script.grammar import parse_marker, render_marker
+from generator.script.markers import parse_script, split_sentences
+from generator.script.values import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import ExportError
-from generator.names import safe_filename, safe_join, track_filename, unique_names
+from generator.export.names import safe_filename, safe_join, track_filename, unique_names
 
 FORBIDDEN = set(':/\\?*"<>|')
 RESERVED = (

@@ -11,8 +11,8 @@ from mutagen.id3 import ID3
 from PIL import Image
 
 from generator.audio.ffmpeg import decode
-from generator.buildstate import STATE_NAME, BuildLock, BuildState
-from generator.playlist import read_m3u8
+from generator.build.buildstate import STATE_NAME, BuildLock, BuildState
+from generator.export.playlist import read_m3u8
 
 HERE = Path(__file__).parent
 SRC = HERE / "templates" / "course"
@@ -149,7 +149,7 @@ def test_parts_of_a_course_are_written_as_disc_numbers(run, course_dir: Path, tm
 
 
 def test_build_state_is_json_with_one_output_a_line_and_round_trips(tmp_path: Path) -> None:
-    from generator.buildstate import Record
+    from generator.build.buildstate import Record
 
     state = BuildState(tmp_path)
     recs = {f"{i:02d} Day.mp3": Record(f"h{i}", "s", {"t.j2": {"sha": str(i)}}, [f"{i:02d} Day.srt"], 100 + i,

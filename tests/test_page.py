@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from generator.names import track_filename
-from generator.packdata import PackExport, TrackExport
-from generator.page import fmt_time, href, render_index_html, write_index_html
+from generator.export.names import track_filename
+from generator.export.packdata import PackExport, TrackExport
+from generator.export.page import fmt_time, href, render_index_html, write_index_html
 
 CHROMIUM = "/usr/bin/chromium"
 NASTY = 'Ruhe <b>&amp;</b> "Zeit" </script><!-- ü'

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from generator.packdata import PackExport
-from generator.page import render_index_html, write_index_html
+from generator.export.packdata import PackExport
+from generator.export.page import render_index_html, write_index_html
 from tests import test_page
 from tests.test_page import _wait_audio, make_pack
 

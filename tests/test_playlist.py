@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from generator.errors import ExportError, FileOperationError
-from generator.names import track_filename
-from generator.packdata import PackExport, TrackExport
-from generator.playlist import m3u8_text, read_m3u8, write_m3u8
+from generator.export.names import track_filename
+from generator.export.packdata import PackExport, TrackExport
+from generator.export.playlist import m3u8_text, read_m3u8, write_m3u8
 
 
 def _pack(titles: list[str], durations: list[float]) -> PackExport:

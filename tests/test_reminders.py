@@ -14,14 +14,14 @@ import pytest
 
 from generator.api import plan
 from generator.audio.ffmpeg import decode
-from generator.course import InlineExecutor, build_course, plan_course
+from generator.build.course import InlineExecutor, build_course, plan_course
+from generator.build.manifest import load_manifest, manifest_from_mapping, read_listeners
+from generator.build.pack import PackSettings, plan_pack, readme_text, write_pack_files
 from generator.errors import ManifestError, ProfileError
-from generator.manifest import load_manifest, manifest_from_mapping, read_listeners
+from generator.export.reminders import REMINDERS_NAME, read_ics, reminders_ics
 from generator.model import Chapter, Cue, Gap, Pause, Speech
-from generator.pack import PackSettings, plan_pack, readme_text, write_pack_files
-from generator.practice import PracticeDay, closing_line, next_days, with_closing
 from generator.profile import Profile, profile_from_mapping
-from generator.reminders import REMINDERS_NAME, read_ics, reminders_ics
+from generator.script.practice import PracticeDay, closing_line, next_days, with_closing
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -124,7 +124,7 @@ def test_fourteen_day_course_calendars_for_two_listeners(tmp_path: Path) -> None
 
 
 def _summary():  # type: ignore[no-untyped-def]
-    from generator.course import Summary
+    from generator.build.course import Summary
 
     return Summary()
 
@@ -158,7 +158,7 @@ def test_uids_are_stable_and_the_first_build_day_stays_the_start(tmp_path: Path)
 def test_readme_explains_android_and_iphone(tmp_path: Path) -> None:
     p = plan_pack(load_manifest(TINY / "course.toml"), Profile(), tmp_path / "p",
                   PackSettings(str(tmp_path / "c"), reminders=True))
-    from generator.pack import pack_export
+    from generator.build.pack import pack_export
 
     text = readme_text(pack_export(p, []), 3)
     assert "reminders.ics" in text and "Android" in text and "iPhone" in text and "Add All" in text

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import generator.render as render_mod
+import generator.script.render as render_mod
 from generator.errors import ScriptError
-from generator.jinjaenv import SandboxEnv
-from generator.markers import parse_script
 from generator.model import Pause, Speech
-from generator.render import (
+from generator.script.jinjaenv import SandboxEnv
+from generator.script.markers import parse_script
+from generator.script.render import (
     as_data,
     parse_front_matter,
     render_string,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.packdata import TrackExport
-from generator.sidecars import lrc_text, srt_text, write_sidecars
+from generator.export.packdata import TrackExport
+from generator.export.sidecars import lrc_text, srt_text, write_sidecars
 
 TRACK = TrackExport(
     number=1,

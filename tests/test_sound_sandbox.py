@@ -1,4 +1,4 @@
-"""Sound files stay inside the folders they may come from (generator/sounds.py).
+"""Sound files stay inside the folders they may come from (generator/script/sounds.py).
 
 ``[bed file=…]``, ``[cue file=…]`` and a listener's ``bed`` file are read only from
 the template's (or profile's, CSV's) folder, the include folders and ``--sounds-dir``

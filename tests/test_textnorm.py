@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.textnorm import cardinal, normalize, ordinal
+from generator.tts.textnorm import cardinal, normalize, ordinal
 
 EN_CASES = [
     # cardinals and decimals

@@ -10,8 +10,8 @@ import pytest
 from generator.api import plan
 from generator.errors import ScriptError
 from generator.model import TBreath, TPause, TSpeech
-from generator.planio import timeline_dict
 from generator.profile import Profile
+from generator.script.planio import timeline_dict
 
 from .conftest import GOLDEN, TEMPLATES
 

@@ -217,7 +217,7 @@ def speech_ok(path: Path) -> np.ndarray:
 @pytest.mark.engine
 def test_real_engine_speaks_english_and_german(tmp_path: Path) -> None:
     from generator.tts.base import resolve_voice_id
-    from generator.voices import get_voice, platform_key
+    from generator.tts.voices import get_voice, platform_key
 
     with Synthesizer(ClipCache(tmp_path), jobs=2) as syn:
         reqs = []

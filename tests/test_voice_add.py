@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.voices import ResolvedVoices, load_voices
+from generator.tts.voices import ResolvedVoices, load_voices
 
 
 def _pair(folder: Path, name: str, model: bytes, config: dict[str, object] | None) -> Path:

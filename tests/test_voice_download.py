@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.voices import ResolvedVoices, load_voices
+from generator.tts.voices import ResolvedVoices, load_voices
 
 VOICE = "de_DE-test-medium"
 FOLDER = "de/de_DE/test/medium"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from generator import voices as voices_mod
-from generator.buildstate import voice_fingerprints
+from generator.build.buildstate import voice_fingerprints
 from generator.errors import VoiceError
-from generator.voices import ResolvedVoices, load_voices, resolve_voice, voice_from_mapping
+from generator.tts import voices as voices_mod
+from generator.tts.voices import ResolvedVoices, load_voices, resolve_voice, voice_from_mapping
 
 from .audio_utils import load
 

@@ -11,7 +11,7 @@ from generator.errors import VoiceError
 from generator.model import VoiceProfile
 from generator.tts.base import EngineVoice, resolve_voice_id
 from generator.tts.fake import FakeEngine
-from generator.voices import get_voice, load_voices, voice_from_mapping, voice_status
+from generator.tts.voices import get_voice, load_voices, voice_from_mapping, voice_status
 
 
 def test_built_in_profiles() -> None:

@@ -1,0 +1,12 @@
+"""Audio: clips, beds and cues in, one mastered MP3 stream out.
+
+Takes a Timeline and its speech clips; mixes speech, pauses, cues and ambient beds
+(``mixer``, ``beds``, ``bedgen``, ``cues``, ``clips``) with ducking and a limiter
+(``dynamics``) at one loudness (``loudness``, ``master``), and encodes it with
+libmp3lame through ffmpeg (``encode``, ``ffmpeg``), two parts joined gaplessly on two
+cores (``mp3join``). Never imports a speech engine (``tts``), Jinja, ``export`` or
+``build``.
+"""
+
+__all__ = ["bedgen", "beds", "clips", "cues", "dsp", "dynamics", "encode", "ffmpeg", "loudness", "master", "mixer",
+           "mp3join", "sigproc"]

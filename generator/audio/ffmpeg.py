@@ -16,7 +16,7 @@ from ..paths import display
 
 # The demuxers an input may be read with: audio files only. A playlist (HLS .m3u8) or
 # concat list would make ffmpeg open the files it names, outside the folders a sound file
-# may come from (generator/sounds.py). Names: ``ffmpeg -formats``.
+# may come from (generator/script/sounds.py). Names: ``ffmpeg -formats``.
 AUDIO_FORMATS = "wav,w64,flac,ogg,mp3,aiff,caf,aac,mov,matroska,wv"
 INPUT_LIMITS = ["-format_whitelist", AUDIO_FORMATS]
 

@@ -57,7 +57,7 @@ class MixSettings:
     fade_out_ms: float = 4000.0
     block_ms: float = 1000.0
     # the listener's bed: None the script decides, "none", a built-in bed's name, or the path of
-    # its sound file as found by the caller (:meth:`generator.sounds.SoundFolders.find`)
+    # its sound file as found by the caller (:meth:`generator.script.sounds.SoundFolders.find`)
     bed_override: str | None = None
 
 

@@ -13,7 +13,7 @@ from ..fsutil import atomic_write_text
 from ..libreport import Measure, library_report, report_table
 from ..paths import display
 from ..profile import LANGUAGES
-from ..render import builtin_names
+from ..script.render import builtin_names
 from ._options import cache_option, engine_option
 
 

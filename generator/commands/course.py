@@ -11,12 +11,12 @@ from typing import Any, TypeVar
 
 import click
 
-from ..course import Executor, Summary, build_course, make_executor
-from ..manifest import load_manifest, read_listeners
-from ..pack import PackSettings
+from ..build.course import Executor, Summary, build_course, make_executor
+from ..build.manifest import load_manifest, read_listeners
+from ..build.pack import PackSettings
+from ..build.task import TaskResult
 from ..paths import default_cache_dir, display
-from ..task import TaskResult
-from ..voices import load_voices
+from ..tts.voices import load_voices
 from ._options import cache_option, engine_option, sounds_option
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..course import build_pack, make_executor
-from ..manifest import load_manifest
+from ..build.course import build_pack, make_executor
+from ..build.manifest import load_manifest
 from ..paths import display, scripts_dir
 from ..profile import Profile
 from ._options import cache_option

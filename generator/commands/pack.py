@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..course import Summary, build_pack, make_executor
-from ..manifest import load_manifest
+from ..build.course import Summary, build_pack, make_executor
+from ..build.manifest import load_manifest
 from ._options import get_profile, minutes_option, profile_options
 from .course import batch_options, finish, run_with, settings_from
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..api import plan as plan_api
-from ..planio import timeline_dict, timeline_table
+from ..script.planio import timeline_dict, timeline_table
 from ._options import (
     cache_option,
     engine_option,

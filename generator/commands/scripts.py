@@ -8,7 +8,7 @@ import click
 
 from ..check import library_templates
 from ..paths import display
-from ..render import parse_front_matter
+from ..script.render import parse_front_matter
 
 
 @click.command(name="scripts")

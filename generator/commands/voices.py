@@ -10,7 +10,7 @@ import click
 
 from ..paths import display
 from ..tts.base import Engine, get_engine
-from ..voices import (
+from ..tts.voices import (
     ResolvedVoices,
     description,
     engine_voices,
@@ -145,7 +145,7 @@ def add(model: Path, name: str | None) -> None:
 
         relaxgen voices add ~/Downloads/de_DE-thorsten-medium.onnx
     """
-    from ..voicestore import add_voice
+    from ..tts.voicestore import add_voice
 
     added = add_voice(model, name)
     _added(added.name, added.config.language, added.profile)
@@ -167,7 +167,7 @@ def download(name: str, url: str | None, quiet: bool) -> None:
 
         relaxgen voices download de_DE-thorsten-medium --from http://mirror.clinic.lan/piper-voices
     """
-    from ..voicedownload import download_voice
+    from ..tts.voicedownload import download_voice
 
     shown: dict[str, int] = {}
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..audio.clips import write_wav
 from ..model import ClipRequest
-from ..timeline import estimate_ms
+from ..script.timeline import estimate_ms
 from .base import EngineVoice
 
 SR = 22050

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import FileOperationError, VoiceError
-from .fsutil import atomic_path, atomic_write_text
-from .paths import display
+from ..errors import FileOperationError, VoiceError
+from ..fsutil import atomic_path, atomic_write_text
+from ..paths import display
 from .textnorm import LANGUAGES
 from .voices import added_voices_dir, load_voices
 
@@ -109,7 +109,7 @@ def speaks(onnx: Path, cfg: Path, language: str) -> float:
 
 def _probe(onnx: str, cfg: str, text: str, out: str) -> float:
     """(In the child) the length of ``text`` spoken by the voice, checked."""
-    from .tts.piper import load_voice
+    from .piper import load_voice
 
     voice = load_voice(Path(onnx), Path(cfg))  # VoiceError for a corrupt model
     try:

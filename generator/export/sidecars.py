@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .fsutil import atomic_write_text
+from ..fsutil import atomic_write_text
 from .packdata import TrackExport
 
 _WS = re.compile(r"[\s\x00-\x1f\x7f]+")

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import RelaxgenError, VoiceError, closest
-from .model import VoiceProfile
-from .paths import display, user_config_dir, user_data_dir, voices_dir
-from .tts.base import Engine, EngineVoice, resolve_voice_id
+from ..errors import RelaxgenError, VoiceError, closest
+from ..model import VoiceProfile
+from ..paths import display, user_config_dir, user_data_dir, voices_dir
+from .base import Engine, EngineVoice, resolve_voice_id
 
 VOICE_KEYS = (
     "name", "description", "engine", "language", "voice_ids", "rate_wpm", "pitch", "volume",
@@ -149,7 +149,7 @@ class Resolution:
 def voice_label(p: VoiceProfile) -> str:
     """A short name of the engine voice a profile uses (model file stem, voice id or language)."""
     if p.engine == "piper" and p.model:
-        from .tts.piper import resolve_model
+        from .piper import resolve_model
 
         try:
             return resolve_model(p.model)[0].stem
@@ -169,10 +169,10 @@ def installed(p: VoiceProfile) -> str:
     if p.engine != "piper":
         return ""
     if not piper_installed():
-        from .tts.piper import EXTRA_HINT
+        from .piper import EXTRA_HINT
 
         return f"the Piper engine is not installed ({EXTRA_HINT})"
-    from .tts.piper import resolve_model
+    from .piper import resolve_model
 
     try:
         resolve_model(p.model)
@@ -280,7 +280,7 @@ def voice_status(profile: VoiceProfile, engine: EngineGetter) -> VoiceStatus:
     """Resolve a profile against the engines here, without raising."""
     try:
         if profile.engine == "piper":
-            from .tts.piper import resolve_model
+            from .piper import resolve_model
 
             eng = engine("piper")
             eng.version()  # raises when the extra is missing

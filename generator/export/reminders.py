@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 import icalendar
 
-from .errors import ExportError
-from .practice import Schedule
+from ..errors import ExportError
+from ..script.practice import Schedule
 
 REMINDERS_NAME = "reminders.ics"
 ALARM_MINUTES = 10

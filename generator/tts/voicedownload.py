@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import VoiceError, closest, did_you_mean
-from .interrupts import check
+from ..errors import VoiceError, closest, did_you_mean
+from ..interrupts import check
 from .voices import added_voices_dir
 from .voicestore import AddedVoice, add_voice
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from .errors import ExportError, FileOperationError
-from .fsutil import atomic_write_text
+from ..errors import ExportError, FileOperationError
+from ..fsutil import atomic_write_text
 from .packdata import PackExport, TrackExport
 
 PLAYLIST_NAME = "playlist.m3u8"
@@ -34,7 +34,7 @@ def _relative_path(track: TrackExport) -> str:
     ):
         raise ExportError(
             f"track {track.number} file '{track.file}' is not a plain relative path inside the pack; "
-            "name it with generator.names.track_filename"
+            "name it with generator.export.names.track_filename"
         )
     return rel.as_posix()
 

@@ -5,7 +5,7 @@ Jinja's immutable sandbox with ``StrictUndefined``. Values from the profile
 are data, never markup: a ``[`` in a listener's name is spoken, not parsed.
 Every literal ``[`` and text run in a template is tagged with its source
 position so marker errors name the file and line the author must edit
-(the environment: :mod:`generator.jinjaenv`).
+(the environment: :mod:`generator.script.jinjaenv`).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import jinja2
 import jinja2.ext
 import jinja2.sandbox
 
-from .errors import ScriptError, SourcePos, closest, did_you_mean
+from ..errors import ScriptError, SourcePos, closest, did_you_mean
+from ..paths import display, include_folders, scripts_dir
 from .jinjaenv import SandboxEnv, make_environment, sha256_text
 from .jinjaenv import as_data as as_data  # re-exported: callers wrap listener data with it
-from .paths import display, include_folders, scripts_dir
 
 TEMPLATE_SUFFIXES = (".j2", ".txt", ".jinja")
 _FRONT_RE = re.compile(r"\A\s*\{#-?-{3}\s*\n(.*?)\n\s*-{3}-?#\}", re.S)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
 
-from .errors import ExportError
+from ..errors import ExportError
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 Ink = tuple[int, ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .errors import ScriptError, SourcePos, did_you_mean
+from ..errors import ScriptError, SourcePos, did_you_mean
 
 MAX_PAUSE_MS = 3_600_000.0  # one hour
 _UNIT_MS = {"ms": 1.0, "s": 1000.0, "sec": 1000.0, "m": 60_000.0, "min": 60_000.0}

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import ExportError, FileOperationError
-from .fsutil import atomic_write_text
+from ..errors import ExportError, FileOperationError
+from ..fsutil import atomic_write_text
 
 STATE_NAME = ".relaxgen-build.json"
 LOCK_NAME = ".relaxgen.lock"
@@ -76,7 +76,7 @@ def file_sha(path: str | Path) -> str:
 
 
 def text_sha(path: str | Path) -> str:
-    """sha256 of a text file's UTF-8 text, as :mod:`generator.render` records template sources."""
+    """sha256 of a text file's UTF-8 text, as :mod:`generator.script.render` records template sources."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -88,7 +88,7 @@ def voice_fingerprints(names: set[str] | list[str], engine: str | None) -> dict[
     """Per voice profile, what it resolves to here and a hash of its settings (as the build sees
     them: preference resolved, engine override applied), so a build that would speak with another
     voice is rebuilt."""
-    from .voices import ResolvedVoices, load_voices
+    from ..tts.voices import ResolvedVoices, load_voices
 
     voices = ResolvedVoices(load_voices(), engine)
     out: dict[str, str] = {}
@@ -130,14 +130,14 @@ class DepChecker:
             return self._files[key]
         if kind == "voices":
             if self._voices is None:
-                from .voices import load_voices
+                from ..tts.voices import load_voices
 
                 self._voices = voice_fingerprints(list(load_voices()), self.engine)
             return self._voices.get(key, "missing")
         if kind == "engines":
             if key not in self._engines:
                 try:
-                    from .tts.base import get_engine
+                    from ..tts.base import get_engine
 
                     self._engines[key] = get_engine(key).version()
                 except Exception:

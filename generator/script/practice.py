@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ProfileError, did_you_mean
-from .model import Breathe, Chapter, Gap, Segment, Speech
+from ..errors import ProfileError, did_you_mean
+from ..model import Breathe, Chapter, Gap, Segment, Speech
 
 SCHEDULE_KEYS = ("start", "practice_time", "timezone")
 DEFAULT_PRACTICE_TIME = "19:00"

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ExportError
+from ..errors import ExportError
 
 FALLBACK = "track"
 MAX_BYTES = 255
@@ -177,6 +177,6 @@ def safe_join(root: Path, name: str) -> Path:
     if target == root_resolved or not target.is_relative_to(root_resolved):
         raise ExportError(
             f"refusing to write '{name}': it would land outside the pack folder {root}; "
-            "use a plain file name (see generator.names.safe_filename)"
+            "use a plain file name (see generator.export.names.safe_filename)"
         )
     return target

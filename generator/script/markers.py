@@ -1,9 +1,9 @@
 """Parse rendered script text into Segments: one grammar, exact positions.
 
 The rendered text may carry position anchors (``\\x01N\\x02``) inserted by
-:mod:`generator.render`; each names the template file, line and column of
+:mod:`generator.script.render`; each names the template file, line and column of
 the text that follows, so errors point at the line the author must edit.
-Each ``[marker]`` is read by :mod:`generator.grammar`. See ``docs/markers.md`` for the grammar.
+Each ``[marker]`` is read by :mod:`generator.script.grammar`. See ``docs/markers.md`` for the grammar.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import ScriptError, SourcePos
-from .grammar import MAX_MARKER_LEN, parse_marker
-from .model import (
+from ..errors import ScriptError, SourcePos
+from ..model import (
     Breathe,
     Cue,
     Gap,
@@ -23,6 +22,7 @@ from .model import (
     Segment,
     Speech,
 )
+from .grammar import MAX_MARKER_LEN, parse_marker
 
 MAX_SENTENCE_CHARS = 1000  # one clip; longer text would be a huge single recording (memory, engine timeouts)
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RelaxgenError
-from .paths import display, include_folders
+from ..errors import RelaxgenError
+from ..paths import display, include_folders
 
 MAX_LINKS = 40  # symbolic links followed for one name (a loop ends here)
 ALLOW_HINT = "allow its folder with --sounds-dir DIR and name the file relative to that folder"

@@ -26,8 +26,8 @@ from mutagen.id3 import (
     CTOCFlags,
 )
 
-from .errors import ExportError
-from .paths import display
+from ..errors import ExportError
+from ..paths import display
 
 ISO639_2 = {"en": "eng", "de": "deu"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import TBed, TBreath, TChapter, TCue, Timeline, TPause, TSpeech
 from .grammar import render_marker
-from .model import TBed, TBreath, TChapter, TCue, Timeline, TPause, TSpeech
 
 
 def _r(x: float) -> float:

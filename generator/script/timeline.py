@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import ScriptError, closest
-from .model import (
+from ..errors import ScriptError, closest
+from ..model import (
     Bed,
     Breathe,
     Chapter,

@@ -1,7 +1,7 @@
 """The marker grammar: the inside of one ``[marker]`` parsed into a Segment, and a
 Segment written back as marker text (``render_marker`` inverts ``parse_marker``).
 
-:mod:`generator.markers` finds the markers in a script's text. See
+:mod:`generator.script.markers` finds the markers in a script's text. See
 ``docs/markers.md`` for the grammar.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .errors import ScriptError, SourcePos, did_you_mean
-from .model import (
+from ..errors import ScriptError, SourcePos, did_you_mean
+from ..model import (
     Bed,
     Breathe,
     Chapter,

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..errors import RelaxgenError
+from ..export.names import safe_filename, unique_names
+from ..fsutil import atomic_write_text, remove_stale_temps
+from ..interrupts import check, child_init, owned_signals, shielded, start_mp_helpers, watch
+from ..profile import Profile
 from .buildstate import BuildState, DepChecker, Record, locked, output_hash, program_version
-from .errors import RelaxgenError
-from .fsutil import atomic_write_text, remove_stale_temps
-from .interrupts import check, child_init, owned_signals, shielded, start_mp_helpers, watch
 from .manifest import ListenerTable, Manifest
-from .names import safe_filename, unique_names
 from .pack import PackPlan, PackSettings, plan_pack, write_pack_files
-from .profile import Profile
 from .task import SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
@@ -132,7 +132,7 @@ class LocalExecutor:
         ctx: Any
         if "forkserver" in methods:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["generator.task"])  # import once, fork workers from a clean server
+            ctx.set_forkserver_preload(["generator.build.task"])  # import once, fork workers from a clean server
         else:
             ctx = multiprocessing.get_context("spawn")
         start_mp_helpers(ctx)  # workers fork from them deaf to the terminal
@@ -359,7 +359,7 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
               reporter: Reporter | None = None, summary: Summary | None = None) -> Summary:
     """Build every outdated session of ``plans``; record and finish each pack as it completes.
 
-    The caller holds the output folder's lock (:func:`generator.buildstate.locked`). A stop
+    The caller holds the output folder's lock (:func:`generator.build.buildstate.locked`). A stop
     signal (:mod:`generator.interrupts`) ends the run with :class:`~.interrupts.Interrupted`
     once the sessions that finished are recorded and no temp file is left.
     """

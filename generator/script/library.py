@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .profile import Profile
+    from ..profile import Profile
 
 __all__ = ["GROUPS", "SCHEMES", "address_form", "muscle_groups", "template_globals"]
 

@@ -1,7 +1,7 @@
 """The data a pack's page, playlist and sidecars share (pure; no I/O).
 
-``PackExport`` is what the pack builder hands to :mod:`generator.playlist`,
-:mod:`generator.sidecars` and :mod:`generator.page`. All times are seconds.
+``PackExport`` is what the pack builder hands to :mod:`generator.export.playlist`,
+:mod:`generator.export.sidecars` and :mod:`generator.export.page`. All times are seconds.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from .errors import ExportError
+from ..errors import ExportError
 
 TIMELINE_KINDS = ("speech", "pause", "cue", "bed", "chapter", "breathe")
 

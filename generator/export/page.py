@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import ExportError, FileOperationError
-from .fsutil import atomic_write_text
+from ..errors import ExportError, FileOperationError
+from ..fsutil import atomic_write_text
 from .packdata import TIMELINE_KINDS, PackExport, TrackExport, script_json, timeline_items, to_dict
 
 INDEX_NAME = "index.html"

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ManifestError, ProfileError, did_you_mean
-from .paths import display
-from .practice import coerce_start
-from .profile import PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
-from .render import TEMPLATE_SUFFIXES, builtin_names
+from ..errors import ManifestError, ProfileError, did_you_mean
+from ..paths import display
+from ..profile import PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
+from ..script.practice import coerce_start
+from ..script.render import TEMPLATE_SUFFIXES, builtin_names
 
 TOP_KEYS = ("title", "description", "author", "cover", "start", "session")
 SESSION_KEYS = ("script", "minutes", "title", "day", "part", "set")

@@ -1,14 +1,14 @@
-"""One pack for one listener: its tasks (one MP3 each, :mod:`generator.task`) and the
+"""One pack for one listener: its tasks (one MP3 each, :mod:`generator.build.task`) and the
 pack folder around them.
 
 The pack folder holds ``01 Title.mp3`` ... (tagged, chaptered) with ``.lrc`` and
 ``.srt`` sidecars, ``playlist.m3u8``, ``cover.jpg`` (or the manifest's image),
 ``README.txt``, ``index.html``, for a course (or with ``reminders``) ``reminders.ics``
-(:mod:`generator.reminders`) and, with ``split_chapters``, one subfolder per
+(:mod:`generator.export.reminders`) and, with ``split_chapters``, one subfolder per
 session (``01 Title/``) with one MP3 per chapter and its own ``playlist.m3u8``.
 
-Tasks are plain, picklable data (:class:`~generator.task.SessionTask`);
-:func:`~generator.task.run_task` builds one in any process (a pool worker, a Dask
+Tasks are plain, picklable data (:class:`~generator.build.task.SessionTask`);
+:func:`~generator.build.task.run_task` builds one in any process (a pool worker, a Dask
 worker) and returns plain data. The pack-level files are written by the coordinating process with
 :func:`write_pack_files` from the tracks' records.
 """
@@ -21,12 +21,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import RelaxgenError
-from .fsutil import atomic_write_bytes
-from .names import track_filename
-from .packdata import PackExport, TrackExport
-from .playlist import m3u8_text
-from .practice import (
+from ..errors import RelaxgenError
+from ..export.names import track_filename
+from ..export.packdata import PackExport, TrackExport
+from ..export.playlist import m3u8_text
+from ..export.reminders import REMINDERS_NAME, previous, reminders_ics
+from ..fsutil import atomic_write_bytes
+from ..profile import Profile
+from ..script.practice import (
     PracticeDay,
     Schedule,
     closing_line,
@@ -35,8 +37,6 @@ from .practice import (
     next_days,
     pack_key,
 )
-from .profile import Profile
-from .reminders import REMINDERS_NAME, previous, reminders_ics
 from .task import SessionTask, profile_to_dict
 
 SAFETY = {
@@ -107,7 +107,7 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def _cover(manifest: Any, language: str) -> tuple[bytes, str]:
-    from .cover import generate_cover, load_user_cover
+    from ..export.cover import generate_cover, load_user_cover
 
     if manifest.cover is not None:
         data, mime = load_user_cover(manifest.cover)
@@ -122,10 +122,10 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
               label: str = "") -> PackPlan:
     """The tasks of one pack for one listener; writes the cover (needed by every task) first.
 
-    ``manifest`` is a :class:`generator.manifest.Manifest`.
+    ``manifest`` is a :class:`generator.build.manifest.Manifest`.
     """
+    from ..script.render import parse_front_matter, resolve_template
     from .manifest import session_profile
-    from .render import parse_front_matter, resolve_template
 
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -207,7 +207,7 @@ def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
     if plan.reminders and plan.schedule is not None and _write_reminders(plan, pack):
         changed.append(REMINDERS_NAME)
     try:
-        from .page import INDEX_NAME, render_index_html
+        from ..export.page import INDEX_NAME, render_index_html
     except ImportError:  # the page module is optional
         return changed
     if _write_if_changed(plan.folder / INDEX_NAME, render_index_html(pack).encode("utf-8")):

@@ -19,8 +19,8 @@ import jinja2.ext
 import jinja2.sandbox
 from jinja2.lexer import Token, TokenStream
 
-from .errors import SourcePos
-from .paths import display
+from ..errors import SourcePos
+from ..paths import display
 
 
 class Data(str):

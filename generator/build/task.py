@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api import BuildOptions, BuildResult, build_session
-from .audio.clips import SR
+from ..api import BuildOptions, BuildResult, build_session
+from ..audio.clips import SR
+from ..errors import RelaxgenError
+from ..export.names import safe_filename, track_filename
+from ..export.packdata import PackExport, TrackExport
+from ..export.playlist import m3u8_text
+from ..export.sidecars import lrc_text, srt_text
+from ..fsutil import atomic_path, atomic_write_bytes
+from ..interrupts import check
+from ..model import Timeline
+from ..profile import Profile
 from .buildstate import digest, file_sha, program_version, voice_fingerprints
-from .errors import RelaxgenError
-from .fsutil import atomic_path, atomic_write_bytes
-from .interrupts import check
-from .model import Timeline
-from .names import safe_filename, track_filename
-from .packdata import PackExport, TrackExport
-from .playlist import m3u8_text
-from .profile import Profile
-from .sidecars import lrc_text, srt_text
 
 CHAPTER_PLAYLIST = "playlist.m3u8"
 
@@ -63,7 +63,7 @@ class SessionTask:
     label: str = ""  # who it is for (progress display)
     static_hash: str = ""
     disc: tuple[int, int] | None = None  # (part, parts) of a multi-part course
-    closing: str = ""  # spoken last in the last chapter ("Tomorrow: ..."), see generator.practice
+    closing: str = ""  # spoken last in the last chapter ("Tomorrow: ..."), see generator.script.practice
 
     @property
     def key(self) -> str:
@@ -110,8 +110,8 @@ ProgressFn = Callable[[str, float], None]
 
 def _synth(cache_dir: str, jobs: int | None) -> Any:
     """One Synthesizer per worker process, cache folder and speech job count (engines start once)."""
-    from .tts.cache import ClipCache
-    from .tts.synth import Synthesizer
+    from ..tts.cache import ClipCache
+    from ..tts.synth import Synthesizer
 
     key = f"{cache_dir}\x00{jobs}"
     if key not in _SYNTHS:
@@ -176,7 +176,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
 
 
 def build_deps(built: BuildResult, engine: str | None, syn: Any) -> dict[str, dict[str, str]]:
-    """The dependencies found while building (see :mod:`generator.buildstate`)."""
+    """The dependencies found while building (see :mod:`generator.build.buildstate`)."""
     prep = built.prepared
     sources = {str(Path(k).resolve()): v for k, v in prep.rendered.sources.items()}
     files = {str(p): file_sha(p) for p in prep.sound_files()}
@@ -223,9 +223,9 @@ def write_track_sidecars(track: TrackExport, mp3: Path) -> list[Path]:
 def split_chapters(mp3: Path, tl: Timeline, track: TrackExport, task: SessionTask,
                    cover: tuple[bytes, str] | None) -> list[str]:
     """One MP3 per chapter in ``<session stem>/`` (cut from the decoded session, re-encoded, tagged)."""
-    from .audio.encode import Mp3Encoder
-    from .audio.ffmpeg import decode
-    from .export import TagInfo, write_tags
+    from ..audio.encode import Mp3Encoder
+    from ..audio.ffmpeg import decode
+    from ..export.tags import TagInfo, write_tags
 
     spans = tl.chapter_spans()
     if not spans:

@@ -1,0 +1,10 @@
+"""Build: many sessions - packs for one listener, courses for many - run, recorded, resumed.
+
+Takes pack and course manifests and listener tables (``manifest``); plans one task per
+session (``pack``, ``task``: plain, picklable data; ``run_task`` builds one through
+:mod:`generator.api` in any process), runs them on an executor (``course``: inline, a
+process pool or a Dask cluster, stopping cleanly on a signal) and keeps the build state
+that makes reruns incremental (``buildstate``). The only stage that imports the others.
+"""
+
+__all__ = ["buildstate", "course", "manifest", "pack", "task"]
