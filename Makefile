@@ -24,7 +24,8 @@ test: $(VENV)/.installed-$(EXTRAS)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n 2 -q
 
-bench: $(VENV)/.installed-$(EXTRAS)
+# the benchmark's voice section needs the 'bench' extra (a recogniser and a MOS predictor)
+bench: $(VENV)/.installed-$(EXTRAS),bench
 	$(PY) -m bench
 
 clean-venv:
