@@ -421,13 +421,14 @@ def listener_folders(table: ListenerTable) -> list[str]:
 
 
 def plan_course(manifest: Manifest, table: ListenerTable, out: Path, settings: PackSettings,
-                summary: Summary) -> list[PackPlan]:
-    """One pack plan per good listener; the CSV's bad rows go into ``summary.failed``."""
+                summary: Summary, write: bool = True) -> list[PackPlan]:
+    """One pack plan per good listener; the CSV's bad rows go into ``summary.failed``
+    (``write=False``: a dry run, nothing is created)."""
     for e in table.errors:
         summary.failed.append({"row": e.row, "id": e.id, "error": f"{table.path.name}: {e}"})
     plans = []
     for listener, folder in zip(table.listeners, listener_folders(table), strict=True):
-        plans.append(plan_pack(manifest, listener.profile, out / folder, settings, label=folder))
+        plans.append(plan_pack(manifest, listener.profile, out / folder, settings, label=folder, write=write))
     return plans
 
 

@@ -14,6 +14,7 @@ worker) and returns plain data. The pack-level files are written by the coordina
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,22 +102,27 @@ def _cover(manifest: Any, language: str) -> tuple[bytes, str]:
 
 
 def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSettings,
-              label: str = "") -> PackPlan:
+              label: str = "", write: bool = True) -> PackPlan:
     """The tasks of one pack for one listener; writes the cover (needed by every task) first.
 
-    ``manifest`` is a :class:`generator.manifest.Manifest`.
+    ``manifest`` is a :class:`generator.manifest.Manifest`. ``write=False`` (a dry run)
+    creates nothing: the tasks' hashes are those of the cover a build would write.
     """
     from .manifest import session_profile
     from .render import parse_front_matter, resolve_template
 
     folder = Path(folder).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
     plan = PackPlan(folder, manifest.title, profile.language, manifest.description, manifest.author,
                     label=label)
+    cover_sha: str | None = None
     try:
         data, cover_name = _cover(manifest, profile.language)
-        _write_if_changed(folder / cover_name, data)
+        if write:
+            _write_if_changed(folder / cover_name, data)
         plan.cover = cover_name
+        cover_sha = hashlib.sha256(data).hexdigest()  # as the cover file's (one hash per pack)
     except RelaxgenError as e:
         plan.errors.append(("cover", str(e)))
     artist = manifest.author or "relaxgen"
@@ -139,7 +145,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
             split_chapters=settings.split_chapters, label=label,
             disc=(s.part or 1, parts) if any(x.part for x in manifest.sessions) else None,
         )
-        plan.tasks.append(task.with_hash())
+        plan.tasks.append(task.with_hash(cover_sha))
     return plan
 
 

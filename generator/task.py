@@ -68,20 +68,21 @@ class SessionTask:
     def key(self) -> str:
         return str(Path(self.folder) / self.name)
 
-    def static_inputs(self) -> dict[str, Any]:
-        """What is known before building: part of the output's hash."""
+    def static_inputs(self, cover_sha: str | None = None) -> dict[str, Any]:
+        """What is known before building: part of the output's hash (``cover_sha``: the
+        cover's sha256 when the caller knows it, e.g. once for a whole pack)."""
         prof = profile_from_dict(self.profile)
         opts = {k: v for k, v in self.options.items() if k not in ("cache_dir", "synth_jobs")}
         return {
             "program": program_version(), "template": self.template, "profile": prof.used_fields(),
             "minutes": self.minutes, "title": self.title, "album": self.album, "artist": self.artist,
             "comment": self.comment, "track": list(self.track),
-            "cover": file_sha(self.cover) if self.cover else None, "options": opts,
+            "cover": (cover_sha or file_sha(self.cover)) if self.cover else None, "options": opts,
             "split_chapters": self.split_chapters,
         } | ({"disc": list(self.disc)} if self.disc else {})
 
-    def with_hash(self) -> SessionTask:
-        return dataclasses.replace(self, static_hash=digest(self.static_inputs()))
+    def with_hash(self, cover_sha: str | None = None) -> SessionTask:
+        return dataclasses.replace(self, static_hash=digest(self.static_inputs(cover_sha)))
 
 
 @dataclass

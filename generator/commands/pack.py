@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from ..course import Summary, build_pack, make_executor
+from ..dryrun import dry_run_pack
 from ..manifest import load_manifest
 from ._options import get_profile, minutes_option, profile_options
-from .course import batch_options, finish, run_with, settings_from
+from .course import batch_options, dry_run_done, finish, run_with, settings_from
 
 
 @click.command()
@@ -20,7 +21,8 @@ from .course import batch_options, finish, run_with, settings_from
 @minutes_option
 @batch_options
 def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None, out: Path,
-         jobs: int | None, executor: str, force: bool, report: Path | None, quiet: bool, **opts: Any) -> None:
+         jobs: int | None, executor: str, force: bool, report: Path | None, quiet: bool, dry_run: bool,
+         as_json: bool, **opts: Any) -> None:
     """Build the pack MANIFEST (TOML) for one listener into a folder.
 
     The folder gets the MP3s ("01 Title.mp3", tagged, chaptered, with .lrc and
@@ -37,6 +39,9 @@ def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minut
         m = replace(m, sessions=tuple(replace(s, minutes=minutes) for s in m.sessions))
     profile = get_profile(profile_path, sets)
     settings = settings_from(opts)
+    if dry_run_done(dry_run, as_json, executor, jobs, out,
+                    lambda w: dry_run_pack(m, profile, out, settings, w, force)):
+        return
     ex = make_executor(executor, jobs)
     summary: Summary = run_with(ex, lambda rep: build_pack(m, profile, out, settings, ex, force, rep), quiet)
     finish(summary, report, quiet, out)
