@@ -161,8 +161,18 @@ def pack_export(plan: PackPlan, tracks: list[dict[str, Any]]) -> PackExport:
                       safety_note(plan.language))
 
 
+def pack_file_names() -> list[str]:
+    """Every file :func:`write_pack_files` writes (a run checks they are still as written)."""
+    try:
+        from .page import INDEX_NAME
+    except ImportError:
+        return ["playlist.m3u8", "README.txt"]
+    return ["playlist.m3u8", "README.txt", INDEX_NAME]
+
+
 def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
-    """playlist.m3u8, README.txt and index.html for the built tracks; returns the names changed."""
+    """playlist.m3u8, README.txt and index.html for the built tracks; returns the names changed
+    (:func:`pack_file_names` lists them all)."""
     pack = pack_export(plan, tracks)
     files = {"playlist.m3u8": m3u8_text(pack), "README.txt": readme_text(pack, len(plan.tasks))}
     changed = [n for n, text in files.items() if _write_if_changed(plan.folder / n, text.encode("utf-8"))]
