@@ -54,11 +54,14 @@ class PackSettings:
     include_dirs: tuple[str, ...] = ()
     split_chapters: bool = False
     synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
+    encoder_quality: int | None = None  # LAME -q 0..9 (None: relaxgen's default, DEFAULT_QUALITY)
 
     def options(self) -> dict[str, Any]:
+        # (the quality only when chosen: outputs built before the setting existed stay up to date)
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,
                 "engine": self.engine, "include_dirs": list(self.include_dirs), "cache_dir": self.cache_dir,
-                "synth_jobs": self.synth_jobs}
+                "synth_jobs": self.synth_jobs} | (
+                    {} if self.encoder_quality is None else {"encoder_quality": self.encoder_quality})
 
 
 @dataclass

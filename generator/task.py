@@ -17,6 +17,7 @@ from typing import Any
 
 from .api import BuildOptions, BuildResult, build_session
 from .audio.clips import SR
+from .audio.encode import DEFAULT_QUALITY
 from .buildstate import digest, file_sha, program_version, voice_fingerprints
 from .errors import RelaxgenError
 from .fsutil import atomic_path, atomic_write_bytes
@@ -160,6 +161,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
         cover=cover, title=task.title, disc=task.disc,
         encoders=1,  # a pack's or course's sessions run side by side: one core each
+        encoder_quality=o.get("encoder_quality", DEFAULT_QUALITY),
     )
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
@@ -252,7 +254,8 @@ def split_chapters(mp3: Path, tl: Timeline, track: TrackExport, task: SessionTas
         a, b = int(round(start * SR / 1000)), min(len(audio), int(round(end * SR / 1000)))
         name = track_filename(i, n, ch.title)
         with atomic_path(folder / name) as tmp:
-            with Mp3Encoder(tmp, SR, channels, int(task.options.get("bitrate_kbps", 128))) as enc:
+            with Mp3Encoder(tmp, SR, channels, int(task.options.get("bitrate_kbps", 128)),
+                            quality=task.options.get("encoder_quality", DEFAULT_QUALITY)) as enc:
                 enc.write(audio[a:b])
             write_tags(tmp, TagInfo(
                 title=ch.title, artist=task.artist, album=f"{task.album} – {task.title}",

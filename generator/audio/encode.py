@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .master import Parts
 
 DEFAULT_BITRATE = 128
+DEFAULT_QUALITY: int | None = None  # LAME -q for builds (None: ffmpeg's default); see docs/performance.md
 QUEUE_BLOCKS = 6  # blocks waiting for the encoder (1 s blocks: 6 s of audio, ~2 MB)
 PIPE_BYTES = 1 << 20  # ask Linux for a 1 MB pipe (default 64 KB)
 FEEDER_POLL_S = 0.1  # the feeder's longest wait for a block before it checks for an abort

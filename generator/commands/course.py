@@ -15,7 +15,7 @@ import click
 
 from ..course import Executor, Summary, build_course, make_executor
 from ..dryrun import DryRun, dry_run_course
-from ..manifest import load_manifest, read_listeners
+from ..manifest import Manifest, load_manifest, read_listeners
 from ..pack import PackSettings
 from ..paths import default_cache_dir, display
 from ..task import TaskResult
@@ -40,6 +40,9 @@ def batch_options(f: F) -> F:
         click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True,
                      help="MP3 bitrate in kbps."),
         click.option("--mono", is_flag=True, help="Write mono MP3s."),
+        click.option("--encoder-quality", "encoder_quality", type=click.IntRange(0, 9), default=None,
+                     help="LAME's algorithmic quality, 0 (best, slowest) to 9 (fastest); default: the "
+                          "manifest's encoder_quality, else relaxgen's (docs/performance.md)."),
         click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=-16.0, show_default=True,
                      help="Integrated loudness target."),
         cache_option,
@@ -56,11 +59,13 @@ def batch_options(f: F) -> F:
     return f
 
 
-def settings_from(p: dict[str, Any]) -> PackSettings:
+def settings_from(p: dict[str, Any], manifest: Manifest | None = None) -> PackSettings:
     cache = p.get("cache_dir") or default_cache_dir()
+    quality = p.get("encoder_quality")
     return PackSettings(cache_dir=str(Path(cache).expanduser().resolve()), bitrate_kbps=p["bitrate"],
                         mono=p["mono"], target_lufs=p["target_lufs"], engine=p.get("engine"),
-                        split_chapters=p["split_chapters"])
+                        split_chapters=p["split_chapters"],
+                        encoder_quality=manifest.encoder_quality if quality is None and manifest else quality)
 
 
 class PlainReporter:
@@ -229,7 +234,7 @@ def course(manifest: Path, profiles: Path, out: Path, jobs: int | None, executor
     """
     m = load_manifest(manifest)
     table = read_listeners(profiles, load_voices().keys())
-    settings = settings_from(opts)
+    settings = settings_from(opts, m)
     if dry_run_done(dry_run, as_json, executor, jobs, out,
                     lambda w: dry_run_course(m, table, out, settings, w, force)):
         return

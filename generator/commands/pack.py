@@ -38,7 +38,7 @@ def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minut
     if minutes is not None:
         m = replace(m, sessions=tuple(replace(s, minutes=minutes) for s in m.sessions))
     profile = get_profile(profile_path, sets)
-    settings = settings_from(opts)
+    settings = settings_from(opts, m)
     if dry_run_done(dry_run, as_json, executor, jobs, out,
                     lambda w: dry_run_pack(m, profile, out, settings, w, force)):
         return
