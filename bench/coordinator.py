@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.course import write_inputs
+from bench.course import load_inputs
 
 
 def course_spec(work: Path, listeners: int, days: int, minutes: float, template: str) -> dict[str, Any]:
@@ -52,12 +52,9 @@ def prepare_course(spec: dict[str, Any]) -> tuple[Path, Path]:
     """Build the seed listener's pack, then lay out every listener's finished pack folder."""
     from generator.buildstate import BuildState, Record, output_hash
     from generator.course import InlineExecutor, Summary, build_course, plan_course, run_packs
-    from generator.manifest import load_manifest
 
     out = Path(spec["out_dir"])
-    manifest_path, csv_path = write_inputs(spec, out.parent / f"{out.name}-src")
-    manifest = load_manifest(manifest_path)
-    table = _table(csv_path)
+    manifest_path, csv_path, manifest, table = load_inputs(spec)
     seed = build_course(manifest, _table(csv_path, 1), out, _settings(spec), InlineExecutor())
     if seed.failed or not seed.built:
         raise RuntimeError(f"coordinator bench: the seed pack failed: {seed.failed[:2]}")
