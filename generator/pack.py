@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .audio.encode import DEFAULT_QUALITY
 from .errors import RelaxgenError
 from .fsutil import atomic_write_bytes
 from .names import track_filename
@@ -54,14 +55,12 @@ class PackSettings:
     include_dirs: tuple[str, ...] = ()
     split_chapters: bool = False
     synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
-    encoder_quality: int | None = None  # LAME -q 0..9 (None: relaxgen's default, DEFAULT_QUALITY)
+    encoder_quality: int | None = DEFAULT_QUALITY  # LAME -q 0..9 (None: ffmpeg's default, -q 3)
 
     def options(self) -> dict[str, Any]:
-        # (the quality only when chosen: outputs built before the setting existed stay up to date)
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,
                 "engine": self.engine, "include_dirs": list(self.include_dirs), "cache_dir": self.cache_dir,
-                "synth_jobs": self.synth_jobs} | (
-                    {} if self.encoder_quality is None else {"encoder_quality": self.encoder_quality})
+                "synth_jobs": self.synth_jobs, "encoder_quality": self.encoder_quality}
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..audio.encode import DEFAULT_QUALITY
 from ..course import Executor, Summary, build_course, make_executor
 from ..dryrun import DryRun, dry_run_course
 from ..manifest import Manifest, load_manifest, read_listeners
@@ -62,10 +63,12 @@ def batch_options(f: F) -> F:
 def settings_from(p: dict[str, Any], manifest: Manifest | None = None) -> PackSettings:
     cache = p.get("cache_dir") or default_cache_dir()
     quality = p.get("encoder_quality")
+    if quality is None:
+        quality = manifest.encoder_quality if manifest and manifest.encoder_quality is not None else DEFAULT_QUALITY
     return PackSettings(cache_dir=str(Path(cache).expanduser().resolve()), bitrate_kbps=p["bitrate"],
                         mono=p["mono"], target_lufs=p["target_lufs"], engine=p.get("engine"),
                         split_chapters=p["split_chapters"],
-                        encoder_quality=manifest.encoder_quality if quality is None and manifest else quality)
+                        encoder_quality=quality)
 
 
 class PlainReporter:
