@@ -27,6 +27,7 @@ from typing import Any
 
 from .api import prepare, timed
 from .audio.clips import SR
+from .audio.encode import DEFAULT_QUALITY
 from .buildstate import BuildState, DepChecker
 from .course import Summary, plan_course
 from .errors import RelaxgenError
@@ -89,7 +90,7 @@ def dry_run(plans: list[PackPlan], workers: int = 1, force: bool = False,
     synths: dict[str, Synthesizer] = {}
     seen: dict[str, int] = {}  # clip key -> its frames in the cache (0: not there)
     speech: dict[str, float] = {}  # engine -> seconds of speech to make
-    bitrate = 128
+    bitrate, quality = 128, DEFAULT_QUALITY
     for p in plans:
         state = BuildState(p.folder)
         out.failed += [{"output": str(p.folder), "error": f"{what}: {why}"} for what, why in p.errors]
@@ -101,6 +102,7 @@ def dry_run(plans: list[PackPlan], workers: int = 1, force: bool = False,
                 out.disk_bytes += rec.size
                 continue
             bitrate = int(t.options.get("bitrate_kbps", 128))
+            quality = t.options.get("encoder_quality", DEFAULT_QUALITY)
             syn = synths.setdefault(str(t.options["cache_dir"]), Synthesizer(ClipCache(t.options["cache_dir"])))
             try:
                 secs = _session(t, syn, seen, speech)
@@ -116,7 +118,7 @@ def dry_run(plans: list[PackPlan], workers: int = 1, force: bool = False,
     out.sentences = len(seen)
     out.sentences_cached = sum(1 for f in seen.values() if f)
     out.speech_s = sum(speech.values())
-    _estimate(out, speech, bitrate, calibrate and bool(out.to_build))
+    _estimate(out, speech, bitrate, quality, calibrate and bool(out.to_build))
     return out
 
 
@@ -138,11 +140,11 @@ def _session(t: SessionTask, syn: Synthesizer, seen: dict[str, int], speech: dic
     return timed(prep, durations).total_ms / 1000.0
 
 
-def _estimate(out: DryRun, speech: dict[str, float], bitrate: int, calibrate: bool) -> None:
+def _estimate(out: DryRun, speech: dict[str, float], bitrate: int, quality: int | None, calibrate: bool) -> None:
     """Seconds for the sessions to build: their encode (calibrated or the bench's figure) times
     the session factor, plus their new speech, over the workers' combined speed."""
     if calibrate:
-        out.encode_x = calibrate_encoder(bitrate)
+        out.encode_x = calibrate_encoder(bitrate, quality)
         out.basis = (f"calibrated: this machine's encoder ran at {out.encode_x:.0f}x real time just now; "
                      f"x{SESSION_FACTOR} per session, +{EXTRA_WORKER} per extra worker (bench figures)")
     else:
@@ -153,7 +155,8 @@ def _estimate(out: DryRun, speech: dict[str, float], bitrate: int, calibrate: bo
     out.estimate_s = (out.build_audio_s * SESSION_FACTOR / out.encode_x + speak_s) / speed
 
 
-def calibrate_encoder(bitrate_kbps: int = 128, seconds: float = CALIBRATION_S) -> float:
+def calibrate_encoder(bitrate_kbps: int = 128, quality: int | None = DEFAULT_QUALITY,
+                      seconds: float = CALIBRATION_S) -> float:
     """This machine's encode speed now (x real time): ``seconds`` of stereo noise through
     the project's encoder, ffmpeg's start included (as every session pays it)."""
     import numpy as np
@@ -164,7 +167,7 @@ def calibrate_encoder(bitrate_kbps: int = 128, seconds: float = CALIBRATION_S) -
     block = (0.1 * rng.standard_normal((SR, 2))).astype(np.float32)
     with tempfile.TemporaryDirectory(prefix="relaxgen-dry-") as d:
         t0 = time.monotonic()
-        with Mp3Encoder(Path(d) / "cal.mp3", SR, 2, bitrate_kbps) as enc:
+        with Mp3Encoder(Path(d) / "cal.mp3", SR, 2, bitrate_kbps, quality=quality) as enc:
             for _ in range(int(seconds)):
                 enc.write(block)
         return seconds / max(1e-3, time.monotonic() - t0)

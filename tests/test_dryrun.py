@@ -96,3 +96,4 @@ def test_cli_dry_run_json_and_pack(run, src: Path, tmp_path: Path) -> None:
 
 def test_calibration_measures_the_encoder() -> None:
     assert 2.0 < calibrate_encoder(seconds=2.0) < 5000.0
+    assert 2.0 < calibrate_encoder(64, None, seconds=2.0) < 5000.0
