@@ -88,17 +88,23 @@ def expected_hits(spec: dict[str, Any]) -> dict[tuple[int, int], tuple[int, int]
     return out
 
 
-def run_course(spec: dict[str, Any]) -> dict[str, Any]:
-    from generator.build.course import build_course, make_executor
+def load_inputs(spec: dict[str, Any]) -> tuple[Path, Path, Any, Any]:
+    """The course's manifest and CSV written beside ``spec['out_dir']``: paths, manifest, listener table."""
     from generator.build.manifest import load_manifest, read_listeners
-    from generator.build.pack import PackSettings
     from generator.tts.voices import load_voices
 
     out_dir = Path(spec["out_dir"])
     manifest_path, csv_path = write_inputs(spec, out_dir.parent / f"{out_dir.name}-src")
+    return manifest_path, csv_path, load_manifest(manifest_path), read_listeners(csv_path, load_voices().keys())
+
+
+def run_course(spec: dict[str, Any]) -> dict[str, Any]:
+    from generator.build.course import build_course, make_executor
+    from generator.build.pack import PackSettings
+
+    out_dir = Path(spec["out_dir"])
+    _, _, manifest, table = load_inputs(spec)
     expected = expected_hits(spec)
-    manifest = load_manifest(manifest_path)
-    table = read_listeners(csv_path, load_voices().keys())
     if table.errors:
         raise RuntimeError(f"bench listener CSV: {table.errors}")
     folders = {f"{i:03d}": i for i in range(1, len(spec["listeners"]) + 1)}

@@ -1,8 +1,9 @@
 """One measured task, run in a fresh interpreter: ``python -m bench.one TASK.json RESULT.json``.
 
 Kinds: ``encode`` (the encode floor), ``synth`` (the synthesis floor),
-``build`` (relaxgen's build_session), ``peer`` (the pydub baseline) and
-``course`` (``relaxgen course``: generator.build.course.build_course). Each reports ``seconds`` for
+``build`` (relaxgen's build_session), ``peer`` (the pydub baseline),
+``course`` (``relaxgen course``: generator.build.course.build_course) and ``coordinator`` (planning and
+checking an up-to-date course, :mod:`bench.coordinator`). Each reports ``seconds`` for
 the timed part only (imports and test data preparation excluded), plus CPU
 time and ``ru_maxrss`` of itself and its children as cross-checks.
 If the task has ``profile_to``, the timed part runs under pyinstrument and
@@ -170,12 +171,19 @@ def task_course(spec: dict[str, Any]) -> Result:
     return run_course(spec)
 
 
+def task_coordinator(spec: dict[str, Any]) -> Result:
+    from bench.coordinator import measure
+
+    return measure(spec)
+
+
 TASKS: dict[str, Callable[[dict[str, Any]], Result]] = {
     "encode": task_encode,
     "synth": task_synth,
     "build": task_build,
     "peer": task_peer,
     "course": task_course,
+    "coordinator": task_coordinator,
 }
 
 

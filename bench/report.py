@@ -74,7 +74,7 @@ def table(r: dict[str, Any]) -> str:
     cfg = r["config"]
     row(f"Course (relaxgen course): {cfg['course_days']} x {cfg['course_listeners']} sessions of {cfg['course_minutes']:g} min",
         ", ".join(f"-j {k[1:]}: {co[k]['sessions_per_min']:.1f} sessions/min ({co[k]['seconds']:.0f} s)" for k in jobs))
-    row(f"Course speed-up -j {jobs[-1][1:]} / -j {jobs[0][1:]}", f"{co['speedup']:.2f}x", "parallel_speedup")
+    row(f"Course speed-up -j {jobs[-1][1:]} / -j {jobs[0][1:]}", f"{co['speedup']:.2f}x")
     if "machine" in r:
         mc = r["machine"]
         row(f"Machine: {mc['jobs']} busy processes at once vs one (a plain CPU loop)",
@@ -84,7 +84,20 @@ def table(r: dict[str, Any]) -> str:
     if "two_part_s" in e:  # a course is MP3 encoding above all: how well do two encoders run at once here?
         two = e["seconds"] / e["two_part_s"]
         row("Machine for encoding: two encoders at once vs one (encode floor / two-part encode)",
-            f"{two:.2f}x; the course got {co['speedup'] / two:.2f} of it")
+            f"{two:.2f}x; the course got {co['speedup'] / two:.2f} of it", "parallel_speedup")
+    if "coordinator" in r:
+        co_r = r["coordinator"]
+        sizes = sorted(co_r, key=int)
+        hi_c = co_r[sizes[-1]]
+        row("Coordinator, all up to date: " + " / ".join(f"{co_r[k]['sessions']}" for k in sizes)
+            + " sessions: plan / check, ms a session",
+            "; ".join(f"{co_r[k]['plan_ms']:.2f} / {co_r[k]['check_ms']:.2f}" for k in sizes))
+        row(f"Coordinator up-to-date check, {hi_c['sessions']} sessions", f"{hi_c['check_ms']:.2f} ms a session",
+            "coordinator_check")
+        row(f"Coordinator peak RSS, {hi_c['sessions']} sessions", f"{hi_c['peak_tree_mb']:.0f} MB",
+            "coordinator_memory")
+        row("Coordinator check, ms a session: largest / smallest course",
+            f"{r['targets']['coordinator_linear']['value']:.2f}x", "coordinator_linear")
     row("Cache hit rate, second listener", f"{100 * ca['second_listener_hit_rate']:.0f} % (expected {100 * ca['second_listener_expected']:.0f} %)")
 
     head = ("Measure", "Result", "Target", "")

@@ -12,7 +12,14 @@ from typing import Any
 
 from .audio.clips import SR
 from .audio.cues import cue_length_ms
-from .audio.encode import DEFAULT_BITRATE, Mp3Encoder, Mp3PartEncoder, expected_loss_db, read_back
+from .audio.encode import (
+    DEFAULT_BITRATE,
+    DEFAULT_QUALITY,
+    Mp3Encoder,
+    Mp3PartEncoder,
+    expected_loss_db,
+    read_back,
+)
 from .audio.ffmpeg import decode
 from .audio.master import MixReport, Parts, render_to, split_parts
 from .audio.mixer import MixSettings, SessionMix
@@ -302,6 +309,7 @@ class BuildOptions:
     cover: tuple[bytes, str] | None = None
     title: str | None = None
     closing: str = ""  # spoken last in the last chapter (see prepare)
+    encoder_quality: int | None = DEFAULT_QUALITY  # LAME -q 0 (best) .. 9 (fastest); None: ffmpeg's default
 
 
 @dataclass
@@ -365,12 +373,12 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
     with atomic_path(out) as tmp:
         report = render_to(
             mix,
-            lambda: Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps),
+            lambda: Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps, quality=options.encoder_quality),
             (lambda f: progress("mix", f)) if progress else None,
             read_back(tmp, SR, settings.channels),
             expected_loss_db(options.bitrate_kbps),
             parts,
-            _part_encoder(tmp, parts, settings.channels, options.bitrate_kbps),
+            _part_encoder(tmp, parts, settings.channels, options.bitrate_kbps, options.encoder_quality),
         )
         write_tags(tmp, _tags(prep, tl, title, options))
     return BuildResult(
@@ -379,10 +387,11 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
     )
 
 
-def _part_encoder(tmp: Path, parts: Parts | None, channels: int, kbps: int) -> Callable[[], Mp3PartEncoder] | None:
+def _part_encoder(tmp: Path, parts: Parts | None, channels: int, kbps: int,
+                  quality: int | None) -> Callable[[], Mp3PartEncoder] | None:
     if parts is None:
         return None
-    return lambda: Mp3PartEncoder(tmp, parts, SR, channels, kbps)
+    return lambda: Mp3PartEncoder(tmp, parts, SR, channels, kbps, quality)
 
 
 def _encoders(o: BuildOptions) -> int:

@@ -9,10 +9,11 @@ import pytest
 
 from bench.__main__ import main
 
-SECTIONS = ("meta", "config", "floors", "builds", "peer", "memory", "course", "cache", "targets")
+SECTIONS = ("meta", "config", "floors", "builds", "peer", "memory", "course", "cache", "coordinator", "targets")
 TARGETS = (
     "warm_rebuild", "cold_build", "peer_speed", "peer_memory",
     "long_session_peak", "long_session_growth", "parallel_speedup",
+    "coordinator_check", "coordinator_memory", "coordinator_linear",
 )
 
 
@@ -38,6 +39,9 @@ def test_quick_bench_writes_results(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(r["memory"]) == 2 and all(m["peak_tree_mb"] > 0 for m in r["memory"].values())
     assert r["course"]["j1"]["sessions"] == r["course"]["j2"]["sessions"] == 2
     assert 0.0 <= r["cache"]["second_listener_hit_rate"] <= 1.0
+    co = r["coordinator"]
+    assert [co[k]["sessions"] for k in ("3", "6", "12")] == [6, 12, 24]
+    assert all(c["check_ms"] > 0 and c["plan_ms"] > 0 and c["peak_tree_mb"] > 0 for c in co.values())
     text = capsys.readouterr().out
     assert "| Measure" in text and "targets met" in text
 

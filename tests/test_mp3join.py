@@ -41,14 +41,15 @@ def _layout(x: np.ndarray, joint_s: float = 15.0) -> Parts:
     return Parts(b_start, int(joint_s * SR), int((joint_s + 3) * SR), len(x))
 
 
-def _encode(path: Path, x: np.ndarray, kbps: int = 128) -> None:
-    with Mp3Encoder(path, SR, x.shape[1], kbps) as enc:
+def _encode(path: Path, x: np.ndarray, kbps: int = 128, quality: int | None = None) -> None:
+    with Mp3Encoder(path, SR, x.shape[1], kbps, quality=quality) as enc:
         for i in range(0, len(x), 3 * SR):
             enc.write(x[i : i + 3 * SR])
 
 
-def _encode_parts(path: Path, x: np.ndarray, parts: Parts, kbps: int = 128) -> Mp3PartEncoder:
-    with Mp3PartEncoder(path, parts, SR, x.shape[1], kbps) as enc:
+def _encode_parts(path: Path, x: np.ndarray, parts: Parts, kbps: int = 128,
+                  quality: int | None = None) -> Mp3PartEncoder:
+    with Mp3PartEncoder(path, parts, SR, x.shape[1], kbps, quality) as enc:
         for i in range(0, parts.a_end, 3 * SR):  # side by side, as the mixer feeds them
             enc.write_part(0, x[i : min(i + 3 * SR, parts.a_end)])
             j = parts.b_start + i
@@ -100,15 +101,26 @@ def _lame_fields(path: Path) -> tuple[dict[str, int], dict[str, int], Stream]:
 
 @pytest.mark.parametrize(("channels", "kbps"), [(2, 128), (1, 64), (2, 320)])
 def test_joined_file_is_part_a_then_part_b_gapless(tmp_path: Path, channels: int, kbps: int) -> None:
+    _check_join(tmp_path, channels, kbps, None)
+
+
+@pytest.mark.parametrize("quality", range(10))
+def test_the_join_holds_at_every_encoder_quality(tmp_path: Path, quality: int) -> None:
+    # from -q 7 the decoder needs one frame more after the joint to be B's stream to the sample
+    # (measured: the error against the input there stays that of a one-stream file)
+    _check_join(tmp_path, 2 if quality % 2 else 1, 128, quality, settle=3 if quality >= 7 else 2)
+
+
+def _check_join(tmp_path: Path, channels: int, kbps: int, quality: int | None, settle: int = 2) -> None:
     x = _signal(18, channels)
     parts = _layout(x, 9.0)
     out = tmp_path / "joined.mp3"
-    enc = _encode_parts(out, x, parts, kbps)
+    enc = _encode_parts(out, x, parts, kbps, quality)
     assert enc.joined
     assert sorted(p.name for p in tmp_path.iterdir()) == ["joined.mp3"]  # the part files are gone
-    _encode(tmp_path / "one.mp3", x, kbps)
-    _encode(tmp_path / "a.mp3", x[: parts.a_end], kbps)
-    _encode(tmp_path / "b.mp3", x[parts.b_start :], kbps)
+    _encode(tmp_path / "one.mp3", x, kbps, quality)
+    _encode(tmp_path / "a.mp3", x[: parts.a_end], kbps, quality)
+    _encode(tmp_path / "b.mp3", x[parts.b_start :], kbps, quality)
     joined, one = decode(out, SR, channels), decode(tmp_path / "one.mp3", SR, channels)
     a, b = decode(tmp_path / "a.mp3", SR, channels), decode(tmp_path / "b.mp3", SR, channels)
     assert len(joined) == len(one) == len(x)  # the delay and padding in the rewritten header trim exactly
@@ -117,7 +129,7 @@ def test_joined_file_is_part_a_then_part_b_gapless(tmp_path: Path, channels: int
     same_a = np.all(joined[: parts.a_end - 3 * SR] == a[: parts.a_end - 3 * SR], axis=1)
     switch = int(np.argmin(same_a)) if not same_a.all() else parts.a_end - 3 * SR
     k = (switch + delay) // FRAME_SAMPLES  # the first frame that differs from A's
-    after = (k + 2) * FRAME_SAMPLES - delay + 576
+    after = (k + settle) * FRAME_SAMPLES - delay + 576
     assert abs(switch - parts.joint) < 40 * FRAME_SAMPLES
     assert np.array_equal(joined[after:], b[after - parts.b_start :])
     # and at the joint itself the error against the input is that of the one-stream file

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -40,8 +41,9 @@ class BuildLockedError(ExportError):
     """Another build is writing into the same output folder."""
 
 
+@functools.cache
 def program_version() -> str:
-    """relaxgen's package version plus the output format version."""
+    """relaxgen's package version plus the output format version (looked up once per process)."""
     try:
         from importlib.metadata import version
 
@@ -171,22 +173,30 @@ class BuildState:
         self.path = self.folder / STATE_NAME
         self.records: dict[str, Record] = {}
         self._encoded: dict[str, tuple[Record, str]] = {}  # name -> (record, its JSON) as last written
+        # the pack files as last written: {"key": what made them, "files": {name: [size, mtime_ns]}}
+        self.pack: dict[str, Any] = {}
+        self.outputs_sha = ""  # sha256 of the records' text as last read or written
         self._load()
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = self.path.read_text(encoding="utf-8")
+            data = json.loads(text)
             if data.get("version") != STATE_VERSION:
                 return
             self.records = {k: Record.from_dict(v) for k, v in data.get("outputs", {}).items()}
+            self.pack = dict(data.get("pack") or {})
+            self.outputs_sha = hashlib.sha256(text.partition("\n")[2].encode("utf-8")).hexdigest()
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.records = {}  # missing or unreadable: everything is rebuilt
+            self.pack = {}
 
     def save(self) -> None:
         """Write the state: a JSON object with one output per line.  Each record is
         encoded once and kept (the state is saved after every output, so re-encoding
         all of them each time made a long pack quadratic)."""
-        head = json.dumps({"version": STATE_VERSION, "program": program_version()}, ensure_ascii=False)
+        head = json.dumps({"version": STATE_VERSION, "program": program_version(), "pack": self.pack},
+                          ensure_ascii=False)  # one line: the records follow, one a line
         lines = []
         for k, rec in sorted(self.records.items()):
             got = self._encoded.get(k)
@@ -197,7 +207,19 @@ class BuildState:
         for k in [k for k in self._encoded if k not in self.records]:
             del self._encoded[k]
         self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, head[:-1] + ', "outputs": {\n' + ",\n".join(lines) + "\n}}\n")
+        body = ",\n".join(lines) + "\n}}\n"
+        atomic_write_text(self.path, head[:-1] + ', "outputs": {\n' + body)
+        self.outputs_sha = hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    def pack_files_current(self, key: str) -> bool:
+        """The pack files were written for ``key`` and are as they were written then."""
+        if self.pack.get("key") != key:
+            return False
+        return _stats(self.folder, list(self.pack.get("files", {}))) == self.pack.get("files")
+
+    def pack_files_written(self, key: str, names: list[str]) -> None:
+        self.pack = {"key": key, "files": _stats(self.folder, names)}
+        self.save()
 
     def put(self, name: str, record: Record) -> None:
         self.records[name] = record
@@ -224,15 +246,80 @@ class BuildState:
         return mp3_readable(mp3)
 
 
-def mp3_readable(path: Path) -> bool:
-    """A cheap check that an MP3 is whole: mutagen reads a positive length."""
-    try:
-        from mutagen.mp3 import MP3
+def _stats(folder: Path, names: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for n in names:
+        with contextlib.suppress(OSError):
+            st = (folder / n).stat()
+            out[n] = [st.st_size, st.st_mtime_ns]
+    return out
 
-        info = MP3(str(path)).info
-        return info is not None and float(info.length) > 0
-    except Exception:
+
+@functools.cache
+def code_fingerprint() -> str:
+    """sha256 of relaxgen's own source and templates (once per process): pack files written by
+    other code are written again, whatever its version number says."""
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".html", ".js", ".css", ".j2", ".txt", ".toml") and p.is_file():
+            h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def mp3_readable(path: Path) -> bool:
+    """A cheap check that an MP3 is whole enough to play: after its ID3v2 tag, two
+    consecutive valid MPEG audio frame headers, and a frame count above zero where the
+    first frame is a Xing/Info header. (Reads 10 bytes and a few KB, not the tags:
+    mutagen parsed the whole tag, the transcript included - 14 ms a session.)"""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(10)
+            start = 0
+            if head[:3] == b"ID3" and len(head) == 10:
+                size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+                start = 10 + size + (10 if head[5] & 0x10 else 0)
+            f.seek(start)
+            data = f.read(1 << 13)
+    except OSError:
         return False
+    for i in range(min(len(data) - 4, 4096)):
+        first = _mpeg_frame(data, i)
+        if first is None:
+            continue
+        size, side = first
+        if _mpeg_frame(data, i + size) is None:
+            continue
+        for tag in (b"Xing", b"Info"):
+            at = i + 4 + side
+            if data[at:at + 4] == tag:
+                flags = int.from_bytes(data[at + 4:at + 8], "big")
+                return not flags & 1 or int.from_bytes(data[at + 8:at + 12], "big") > 0
+        return True
+    return False
+
+
+_MPEG_KBPS = {  # (MPEG-1?, index) -> kbps, Layer III
+    **{(True, i): b for i, b in enumerate((0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320))},
+    **{(False, i): b for i, b in enumerate((0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160))},
+}
+_MPEG_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mpeg_frame(data: bytes, i: int) -> tuple[int, int] | None:
+    """(frame size, side information size) of a Layer III frame header at ``data[i:]``, or None."""
+    if i + 4 > len(data) or data[i] != 0xFF or data[i + 1] & 0xE0 != 0xE0:
+        return None
+    version, layer = (data[i + 1] >> 3) & 3, (data[i + 1] >> 1) & 3
+    b_idx, r_idx, pad = data[i + 2] >> 4, (data[i + 2] >> 2) & 3, (data[i + 2] >> 1) & 1
+    if version == 1 or layer != 1 or b_idx in (0, 15) or r_idx == 3:
+        return None
+    mpeg1 = version == 3
+    rate = _MPEG_RATES[version][r_idx]
+    size = (144 if mpeg1 else 72) * _MPEG_KBPS[(mpeg1, b_idx)] * 1000 // rate + pad
+    mono = data[i + 3] >> 6 == 3
+    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    return size, side
 
 
 # ---------------------------------------------------------------- the lock

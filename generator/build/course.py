@@ -27,9 +27,18 @@ from ..export.names import safe_filename, unique_names
 from ..fsutil import atomic_write_text, remove_stale_temps
 from ..interrupts import check, child_init, owned_signals, shielded, start_mp_helpers, watch
 from ..profile import Profile
-from .buildstate import BuildState, DepChecker, Record, locked, output_hash, program_version
+from .buildstate import (
+    BuildState,
+    DepChecker,
+    Record,
+    code_fingerprint,
+    digest,
+    locked,
+    output_hash,
+    program_version,
+)
 from .manifest import ListenerTable, Manifest
-from .pack import PackPlan, PackSettings, plan_pack, write_pack_files
+from .pack import PackPlan, PackSettings, pack_file_names, plan_pack, write_pack_files
 from .task import SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
@@ -348,9 +357,19 @@ def _sweep(folder: Path) -> None:
 
 
 def _finish_pack(plan: PackPlan, state: BuildState, summ: Summary) -> None:
-    """Write the pack's playlist, README and page; a failure there fails the pack, not the run."""
+    """Write the pack's playlist, README and page; a failure there fails the pack, not the run.
+
+    Skipped when the records, the plan and relaxgen's code are those the files were last
+    written from and the files are as written then (rendering the page is most of the cost
+    of checking an up-to-date pack)."""
+    fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan) if f.name not in ("tasks", "errors")}
+    key = digest({"records": state.outputs_sha, "plan": fields, "tasks": [t.name for t in plan.tasks],
+                  "code": code_fingerprint()})
+    if state.pack_files_current(key):
+        return
     try:
         write_pack_files(plan, [state.records[t.name].track for t in plan.tasks if t.name in state.records])
+        state.pack_files_written(key, pack_file_names())
     except RelaxgenError as e:
         summ.failed.append({"output": str(plan.folder), "error": f"pack files: {e}"})
 
@@ -369,13 +388,13 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
 
 def _run_packs(plans: list[PackPlan], executor: Executor, force: bool, rep: Reporter, summ: Summary) -> Summary:
     t0 = time.monotonic()
-    states = {p.folder: BuildState(p.folder) for p in plans}
+    states: dict[Path, BuildState] = {}  # the packs with sessions to build (finished packs are let go)
     checker = DepChecker(plans[0].tasks[0].options.get("engine") if plans and plans[0].tasks else None)
     todo: list[SessionTask] = []
     remaining: dict[Path, int] = {}
     for p in plans:
         check()
-        st = states[p.folder]
+        st = BuildState(p.folder)
         _prune(p, st)
         summ.failed += [{"output": str(p.folder), "error": f"{what}: {why}"} for what, why in p.errors]
         for t in p.tasks:
@@ -384,10 +403,11 @@ def _run_packs(plans: list[PackPlan], executor: Executor, force: bool, rep: Repo
             else:
                 todo.append(t)
                 remaining[p.folder] = remaining.get(p.folder, 0) + 1
+        if p.folder in remaining:
+            states[p.folder] = st
+        else:
+            _finish_pack(p, st, summ)
     by_folder = {p.folder: p for p in plans}
-    for p in plans:
-        if p.folder not in remaining:
-            _finish_pack(p, states[p.folder], summ)
     tasks = {t.key: t for t in todo}
     rep.begin(len(todo) + len(summ.skipped), len(summ.skipped), executor.workers)
     try:
@@ -400,7 +420,7 @@ def _run_packs(plans: list[PackPlan], executor: Executor, force: bool, rep: Repo
                 rep.finished(res, task_label(t))
                 remaining[folder] -= 1
                 if remaining[folder] == 0:
-                    _finish_pack(by_folder[folder], states[folder], summ)
+                    _finish_pack(by_folder[folder], states.pop(folder), summ)
     except KeyboardInterrupt:
         summ.interrupted = True
         for p in plans:  # what a stopped session (or a worker killed with it) left half-written
@@ -421,13 +441,14 @@ def listener_folders(table: ListenerTable) -> list[str]:
 
 
 def plan_course(manifest: Manifest, table: ListenerTable, out: Path, settings: PackSettings,
-                summary: Summary) -> list[PackPlan]:
-    """One pack plan per good listener; the CSV's bad rows go into ``summary.failed``."""
+                summary: Summary, write: bool = True) -> list[PackPlan]:
+    """One pack plan per good listener; the CSV's bad rows go into ``summary.failed``
+    (``write=False``: a dry run, nothing is created)."""
     for e in table.errors:
         summary.failed.append({"row": e.row, "id": e.id, "error": f"{table.path.name}: {e}"})
     plans = []
     for listener, folder in zip(table.listeners, listener_folders(table), strict=True):
-        plans.append(plan_pack(manifest, listener.profile, out / folder, settings, label=folder))
+        plans.append(plan_pack(manifest, listener.profile, out / folder, settings, label=folder, write=write))
     return plans
 
 

@@ -36,7 +36,7 @@ from ..profile import PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_to
 from ..script.practice import coerce_start
 from ..script.render import TEMPLATE_SUFFIXES, builtin_names
 
-TOP_KEYS = ("title", "description", "author", "cover", "start", "session")
+TOP_KEYS = ("title", "description", "author", "cover", "start", "encoder_quality", "session")
 SESSION_KEYS = ("script", "minutes", "title", "day", "part", "set")
 MAX_MINUTES = 180.0
 SET_PREFIX = "set."  # CSV columns ``set.NAME`` become template variables
@@ -68,6 +68,7 @@ class Manifest:
     author: str = ""
     cover: Path | None = None
     start: str | None = None  # YYYY-MM-DD: the course's first day
+    encoder_quality: int | None = None  # LAME -q 0..9 for every session (None: relaxgen's default)
 
 
 def _err(src: str, key: str | None, msg: str) -> ManifestError:
@@ -159,6 +160,10 @@ def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:
         cover = (c if c.is_absolute() else base / c).resolve()
         if not cover.is_file():
             raise _err(src, "cover", f"no such image file {display(cover)}; paths are read from the manifest's folder")
+    quality = data.get("encoder_quality")
+    if quality is not None and (isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 9):
+        raise _err(src, "encoder_quality", f"expected LAME's quality, a whole number from 0 (best) to 9 "
+                                           f"(fastest), got {quality!r}")
     sessions = data.get("session")
     if not isinstance(sessions, list) or not sessions:
         raise _err(src, "session", "no sessions; add one [[session]] table per track with script and minutes")
@@ -170,6 +175,7 @@ def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:
         author=_text(data.get("author", ""), src, "author", 200),
         cover=cover,
         start=_start(data.get("start"), src),
+        encoder_quality=quality,
     )
 
 

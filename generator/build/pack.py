@@ -16,11 +16,13 @@ worker) and returns plain data. The pack-level files are written by the coordina
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..audio.encode import DEFAULT_QUALITY
 from ..errors import RelaxgenError
 from ..export.names import track_filename
 from ..export.packdata import PackExport, TrackExport
@@ -68,12 +70,13 @@ class PackSettings:
     split_chapters: bool = False
     synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
     reminders: bool = False  # write reminders.ics (always for a course)
+    encoder_quality: int | None = DEFAULT_QUALITY  # LAME -q 0..9 (None: ffmpeg's default, -q 3)
 
     def options(self) -> dict[str, Any]:
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,
                 "engine": self.engine, "include_dirs": list(self.include_dirs),
                 "sounds_dirs": list(self.sounds_dirs), "cache_dir": self.cache_dir,
-                "synth_jobs": self.synth_jobs}
+                "synth_jobs": self.synth_jobs, "encoder_quality": self.encoder_quality}
 
 
 @dataclass
@@ -119,22 +122,27 @@ def _cover(manifest: Any, language: str) -> tuple[bytes, str]:
 
 
 def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSettings,
-              label: str = "") -> PackPlan:
+              label: str = "", write: bool = True) -> PackPlan:
     """The tasks of one pack for one listener; writes the cover (needed by every task) first.
 
-    ``manifest`` is a :class:`generator.build.manifest.Manifest`.
+    ``manifest`` is a :class:`generator.build.manifest.Manifest`. ``write=False`` (a dry run)
+    creates nothing: the tasks' hashes are those of the cover a build would write.
     """
     from ..script.render import parse_front_matter, resolve_template
     from .manifest import session_profile
 
     folder = Path(folder).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
     plan = PackPlan(folder, manifest.title, profile.language, manifest.description, manifest.author,
                     label=label)
+    cover_sha: str | None = None
     try:
         data, cover_name = _cover(manifest, profile.language)
-        _write_if_changed(folder / cover_name, data)
+        if write:
+            _write_if_changed(folder / cover_name, data)
         plan.cover = cover_name
+        cover_sha = hashlib.sha256(data).hexdigest()  # as the cover file's (one hash per pack)
     except RelaxgenError as e:
         plan.errors.append(("cover", str(e)))
     artist = manifest.author or "relaxgen"
@@ -170,7 +178,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
             disc=(s.part or 1, parts) if any(x.part for x in manifest.sessions) else None,
             closing=closing,
         )
-        plan.tasks.append(task.with_hash())
+        plan.tasks.append(task.with_hash(cover_sha))
     return plan
 
 
@@ -199,8 +207,18 @@ def pack_export(plan: PackPlan, tracks: list[dict[str, Any]]) -> PackExport:
                       start=sch.start if sch else None, reminders=plan.reminders)
 
 
+def pack_file_names() -> list[str]:
+    """Every file :func:`write_pack_files` writes (a run checks they are still as written)."""
+    try:
+        from ..export.page import INDEX_NAME
+    except ImportError:
+        return ["playlist.m3u8", "README.txt"]
+    return ["playlist.m3u8", "README.txt", INDEX_NAME]
+
+
 def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
-    """playlist.m3u8, README.txt and index.html for the built tracks; returns the names changed."""
+    """playlist.m3u8, README.txt and index.html for the built tracks; returns the names changed
+    (:func:`pack_file_names` lists them all)."""
     pack = pack_export(plan, tracks)
     files = {"playlist.m3u8": m3u8_text(pack), "README.txt": readme_text(pack, len(plan.tasks))}
     changed = [n for n, text in files.items() if _write_if_changed(plan.folder / n, text.encode("utf-8"))]

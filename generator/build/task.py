@@ -17,6 +17,7 @@ from typing import Any
 
 from ..api import BuildOptions, BuildResult, build_session
 from ..audio.clips import SR
+from ..audio.encode import DEFAULT_QUALITY
 from ..errors import RelaxgenError
 from ..export.names import safe_filename, track_filename
 from ..export.packdata import PackExport, TrackExport
@@ -69,20 +70,21 @@ class SessionTask:
     def key(self) -> str:
         return str(Path(self.folder) / self.name)
 
-    def static_inputs(self) -> dict[str, Any]:
-        """What is known before building: part of the output's hash."""
+    def static_inputs(self, cover_sha: str | None = None) -> dict[str, Any]:
+        """What is known before building: part of the output's hash (``cover_sha``: the
+        cover's sha256 when the caller knows it, e.g. once for a whole pack)."""
         prof = profile_from_dict(self.profile)
         opts = {k: v for k, v in self.options.items() if k not in ("cache_dir", "synth_jobs")}
         return {
             "program": program_version(), "template": self.template, "profile": prof.used_fields(),
             "minutes": self.minutes, "title": self.title, "album": self.album, "artist": self.artist,
             "comment": self.comment, "track": list(self.track),
-            "cover": file_sha(self.cover) if self.cover else None, "options": opts,
+            "cover": (cover_sha or file_sha(self.cover)) if self.cover else None, "options": opts,
             "split_chapters": self.split_chapters,
         } | ({"disc": list(self.disc)} if self.disc else {}) | ({"closing": self.closing} if self.closing else {})
 
-    def with_hash(self) -> SessionTask:
-        return dataclasses.replace(self, static_hash=digest(self.static_inputs()))
+    def with_hash(self, cover_sha: str | None = None) -> SessionTask:
+        return dataclasses.replace(self, static_hash=digest(self.static_inputs(cover_sha)))
 
 
 @dataclass
@@ -161,6 +163,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
         cover=cover, title=task.title, disc=task.disc, closing=task.closing,
         encoders=1,  # a pack's or course's sessions run side by side: one core each
+        encoder_quality=o.get("encoder_quality", DEFAULT_QUALITY),
     )
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
@@ -244,7 +247,8 @@ def split_chapters(mp3: Path, tl: Timeline, track: TrackExport, task: SessionTas
         a, b = int(round(start * SR / 1000)), min(len(audio), int(round(end * SR / 1000)))
         name = track_filename(i, n, ch.title)
         with atomic_path(folder / name) as tmp:
-            with Mp3Encoder(tmp, SR, channels, int(task.options.get("bitrate_kbps", 128))) as enc:
+            with Mp3Encoder(tmp, SR, channels, int(task.options.get("bitrate_kbps", 128)),
+                            quality=task.options.get("encoder_quality", DEFAULT_QUALITY)) as enc:
                 enc.write(audio[a:b])
             write_tags(tmp, TagInfo(
                 title=ch.title, artist=task.artist, album=f"{task.album} – {task.title}",

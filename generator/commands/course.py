@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -11,8 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
+from ..audio.encode import DEFAULT_QUALITY
 from ..build.course import Executor, Summary, build_course, make_executor
-from ..build.manifest import load_manifest, read_listeners
+from ..build.dryrun import DryRun, dry_run_course
+from ..build.manifest import Manifest, load_manifest, read_listeners
 from ..build.pack import PackSettings
 from ..build.task import TaskResult
 from ..paths import default_cache_dir, display
@@ -37,6 +41,9 @@ def batch_options(f: F) -> F:
         click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True,
                      help="MP3 bitrate in kbps."),
         click.option("--mono", is_flag=True, help="Write mono MP3s."),
+        click.option("--encoder-quality", "encoder_quality", type=click.IntRange(0, 9), default=None,
+                     help="LAME's algorithmic quality, 0 (best, slowest) to 9 (fastest); default: the "
+                          "manifest's encoder_quality, else relaxgen's (docs/performance.md)."),
         click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=-16.0, show_default=True,
                      help="Integrated loudness target."),
         cache_option,
@@ -45,17 +52,25 @@ def batch_options(f: F) -> F:
         click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write a JSON report (built, skipped, failed with reasons)."),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and failures."),
+        click.option("--dry-run", "dry_run", is_flag=True,
+                     help="Speak and encode nothing: print what a run would build, its hours of audio, "
+                          "sentences (and how many are cached), disk space and an estimated time."),
+        click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the plan as JSON."),
     ]):
         f = opt(f)
     return f
 
 
-def settings_from(p: dict[str, Any]) -> PackSettings:
+def settings_from(p: dict[str, Any], manifest: Manifest | None = None) -> PackSettings:
     cache = p.get("cache_dir") or default_cache_dir()
+    quality = p.get("encoder_quality")
+    if quality is None:
+        quality = manifest.encoder_quality if manifest and manifest.encoder_quality is not None else DEFAULT_QUALITY
     return PackSettings(cache_dir=str(Path(cache).expanduser().resolve()), bitrate_kbps=p["bitrate"],
                         mono=p["mono"], target_lufs=p["target_lufs"], engine=p.get("engine"),
                         sounds_dirs=tuple(str(Path(d).resolve()) for d in p.get("sounds_dirs", ())),
-                        split_chapters=p["split_chapters"])
+                        split_chapters=p["split_chapters"],
+                        encoder_quality=quality)
 
 
 class PlainReporter:
@@ -152,6 +167,49 @@ def finish(summary: Summary, report: Path | None, quiet: bool, out: Path) -> Non
         raise SystemExit(1)
 
 
+def dry_run_done(dry_run: bool, as_json: bool, executor: str, jobs: int | None, out: Path,
+                 plan: Callable[[int], DryRun]) -> bool:
+    """With --dry-run: show ``plan(workers)`` and return True (then nothing is built)."""
+    if not (dry_run or as_json):
+        return False
+    if not dry_run:
+        raise click.UsageError("--json goes with --dry-run (a build's report is --report FILE)")
+    # a dry run connects to no Dask cluster: the local pool's workers, or -j
+    workers = (jobs or os.cpu_count() or 1) if executor == "local" else (jobs or 1)
+    show_dry_run(plan(workers), as_json, out)
+    return True
+
+
+def show_dry_run(d: DryRun, as_json: bool, out: Path) -> None:
+    """Print a dry run (text to stderr, JSON to stdout); exit 1 when a session would fail."""
+    if as_json:
+        click.echo(json.dumps({"output": str(out), **d.to_dict()}, ensure_ascii=False, indent=2))
+    else:
+        h, m = divmod(round(d.build_audio_s / 60), 60)
+        lines = [
+            f"Dry run for {display(out)} (nothing spoken, encoded or written):",
+            f"  sessions: {len(d.to_build)} to build, {len(d.up_to_date)} up to date, {len(d.failed)} failing",
+            f"  audio to build: {h} h {m:02d} min ({d.audio_s / 3600:.2f} h in all)",
+            f"  sentences: {d.sentences} unique, {d.sentences_cached} already in the cache "
+            f"({d.speech_s / 60:.1f} min of speech to make)",
+            f"  disk: {d.build_bytes / 1e6:.1f} MB of new MP3s ({d.disk_bytes / 1e6:.1f} MB in all, "
+            "bitrate x duration)",
+            f"  estimated time: {_clock(d.estimate_s)} on {d.workers} worker(s) ({d.basis})",
+        ]
+        click.echo("\n".join(lines), err=True)
+        for f in d.failed:
+            where = "" if "row" in f else display(str(f.get("output", ""))) + ": "
+            click.echo(f"  would fail: {where}{f['error']}", err=True)
+    if d.failed:
+        raise SystemExit(1)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
 def run_with(executor: Executor, fn: Callable[[Any], Summary], quiet: bool) -> Summary:
     try:
         with reporter_for(quiet) as rep:
@@ -168,7 +226,7 @@ def run_with(executor: Executor, fn: Callable[[Any], Summary], quiet: bool) -> S
               help="Listener CSV: a header row of profile fields, 'id' required and unique.")
 @batch_options
 def course(manifest: Path, profiles: Path, out: Path, jobs: int | None, executor: str, force: bool,
-           report: Path | None, quiet: bool, **opts: Any) -> None:
+           report: Path | None, quiet: bool, dry_run: bool, as_json: bool, **opts: Any) -> None:
     """Build a course: one pack folder per listener of the CSV, one track per course day.
 
     A bad CSV row is reported with its row number and skipped; the others are
@@ -181,7 +239,10 @@ def course(manifest: Path, profiles: Path, out: Path, jobs: int | None, executor
     """
     m = load_manifest(manifest)
     table = read_listeners(profiles, load_voices().keys())
-    settings = settings_from(opts)
+    settings = settings_from(opts, m)
+    if dry_run_done(dry_run, as_json, executor, jobs, out,
+                    lambda w: dry_run_course(m, table, out, settings, w, force)):
+        return
     ex = make_executor(executor, jobs)
     summary = Summary()
     try:

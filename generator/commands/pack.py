@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from ..build.course import Summary, build_pack, make_executor
+from ..build.dryrun import dry_run_pack
 from ..build.manifest import load_manifest
 from ._options import get_profile, minutes_option, profile_options
-from .course import batch_options, finish, run_with, settings_from
+from .course import batch_options, dry_run_done, finish, run_with, settings_from
 
 
 @click.command()
@@ -23,7 +24,7 @@ from .course import batch_options, finish, run_with, settings_from
               help="Also write reminders.ics: a calendar event for every session (a course always has it).")
 def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minutes: float | None, out: Path,
          jobs: int | None, executor: str, force: bool, report: Path | None, quiet: bool, reminders: bool,
-         **opts: Any) -> None:
+         dry_run: bool, as_json: bool, **opts: Any) -> None:
     """Build the pack MANIFEST (TOML) for one listener into a folder.
 
     The folder gets the MP3s ("01 Title.mp3", tagged, chaptered, with .lrc and
@@ -39,7 +40,10 @@ def pack(manifest: Path, profile_path: Path | None, sets: tuple[str, ...], minut
     if minutes is not None:
         m = replace(m, sessions=tuple(replace(s, minutes=minutes) for s in m.sessions))
     profile = get_profile(profile_path, sets)
-    settings = replace(settings_from(opts), reminders=reminders)
+    settings = replace(settings_from(opts, m), reminders=reminders)
+    if dry_run_done(dry_run, as_json, executor, jobs, out,
+                    lambda w: dry_run_pack(m, profile, out, settings, w, force)):
+        return
     ex = make_executor(executor, jobs)
     summary: Summary = run_with(ex, lambda rep: build_pack(m, profile, out, settings, ex, force, rep), quiet)
     finish(summary, report, quiet, out)

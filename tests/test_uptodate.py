@@ -1,0 +1,67 @@
+"""The up-to-date check's shortcuts: the cheap MP3 check and pack files kept while nothing changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import mutagen.mp3
+import numpy as np
+import pytest
+
+from generator.audio.encode import Mp3Encoder
+from generator.build.buildstate import BuildState, mp3_readable
+
+HERE = Path(__file__).parent
+
+
+def _mp3(path: Path, channels: int, kbps: int, sr: int = 44100) -> Path:
+    x = (0.1 * np.random.default_rng(1).standard_normal((sr, channels))).astype(np.float32)
+    with Mp3Encoder(path, sr, channels, kbps) as enc:
+        enc.write(x)
+    return path
+
+
+@pytest.mark.parametrize(("channels", "kbps", "sr"), [(2, 128, 44100), (1, 64, 44100), (2, 320, 48000),
+                                                       (1, 32, 22050)])
+def test_mp3_check_agrees_with_mutagen(tmp_path: Path, channels: int, kbps: int, sr: int) -> None:
+    good = _mp3(tmp_path / "a.mp3", channels, kbps, sr)
+    assert mp3_readable(good) and mutagen.mp3.MP3(good).info.length > 0
+    data = good.read_bytes()
+    for name, bad in [("noise", np.random.default_rng(2).bytes(len(data))), ("zeros", bytes(len(data))),
+                      ("first frame only", data[:100]), ("empty", b"")]:
+        p = tmp_path / f"{name}.mp3"
+        p.write_bytes(bad)
+        assert not mp3_readable(p), name
+    assert not mp3_readable(tmp_path / "missing.mp3")
+
+
+def test_pack_files_are_kept_while_nothing_changed(run, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(HERE / "templates" / "course", src)
+    out = tmp_path / "out"
+    args = ["pack", str(src / "course.toml"), "--set", "name=Anna", "-o", str(out), "--engine", "fake", "-j", "1"]
+    assert run(*args).exit_code == 0
+    files = ["playlist.m3u8", "README.txt", "index.html"]
+    before = {f: (out / f).stat().st_mtime_ns for f in files}
+    assert BuildState(out).pack["files"].keys() == set(files)
+    os.utime(out / "playlist.m3u8", ns=(1, 1))  # what a rerun would not notice if it kept the old time
+
+    r = run(*args)
+    assert r.exit_code == 0 and "0 built, 3 up to date" in r.output
+    # changed behind its back: rendered again (same text, so not rewritten) and recorded as it is now
+    assert BuildState(out).pack["files"]["playlist.m3u8"][1] == 1
+    assert (out / "README.txt").stat().st_mtime_ns == before["README.txt"]  # not rendered again
+    assert (out / "index.html").stat().st_mtime_ns == before["index.html"]
+
+    (out / "index.html").unlink()
+    (out / "README.txt").write_text("edited", encoding="utf-8")
+    assert run(*args).exit_code == 0
+    assert (out / "index.html").is_file() and "Test course" in (out / "README.txt").read_text(encoding="utf-8")
+
+    (src / "course.toml").write_text((src / "course.toml").read_text(encoding="utf-8")
+                                     .replace('description = "Three tiny sessions."', 'description = "New."'),
+                                     encoding="utf-8")
+    assert run(*args).exit_code == 0  # every session's tags change: rebuilt, and the pack files follow
+    assert "New." in (out / "README.txt").read_text(encoding="utf-8")
