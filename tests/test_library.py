@@ -139,7 +139,7 @@ def test_script_fits_its_range_in_sleep_mode(name: str, lang: str) -> None:
 
 
 # resonance breathing after PMR: the session is longer than the script's own range
-PMR_FIRST = {"4": (12.0, 15.0, 30.0), "7": (17.0, 20.0, 30.0)}
+PMR_FIRST = {"4": (14.0, 17.0, 30.0), "7": (20.0, 22.0, 30.0)}
 
 
 @pytest.mark.parametrize("sleep", [False, True], ids=["awake", "sleep"])
@@ -307,8 +307,8 @@ def test_478_never_more_than_eight_cycles() -> None:
 @pytest.mark.parametrize("name", ["pmr-4", "belly-breathing"])
 def test_plan_session_agrees(name: str) -> None:
     p = prof("de", address="du")
-    assert plan_session(name, p, 10.0 if name == "pmr-4" else 4.0, engine="fake") == plan(
-        name, p, 10.0 if name == "pmr-4" else 4.0
+    assert plan_session(name, p, 14.0 if name == "pmr-4" else 4.0, engine="fake") == plan(
+        name, p, 14.0 if name == "pmr-4" else 4.0
     )
 
 
