@@ -144,7 +144,7 @@ def test_script_fits_its_range_in_sleep_mode(name: str, lang: str) -> None:
 
 
 # resonance breathing after PMR: the session is longer than the script's own range
-PMR_FIRST = {"4": (12.0, 15.0, 30.0), "7": (17.0, 20.0, 30.0)}
+PMR_FIRST = {"4": (14.0, 17.0, 30.0), "7": (20.0, 22.0, 30.0)}
 
 
 @pytest.mark.parametrize("sleep", [False, True], ids=["awake", "sleep"])
@@ -312,8 +312,8 @@ def test_478_never_more_than_eight_cycles() -> None:
 @pytest.mark.parametrize("name", ["pmr-4", "belly-breathing"])
 def test_plan_session_agrees(name: str) -> None:
     p = prof("de", address="du")
-    assert plan_session(name, p, 10.0 if name == "pmr-4" else 4.0, engine="fake") == plan(
-        name, p, 10.0 if name == "pmr-4" else 4.0
+    assert plan_session(name, p, 14.0 if name == "pmr-4" else 4.0, engine="fake") == plan(
+        name, p, 14.0 if name == "pmr-4" else 4.0
     )
 
 
@@ -346,3 +346,22 @@ def test_course_sessions_reach_their_length(lang: str) -> None:
             p = prof(lang, {k: str(v) for k, v in s.get("set", {}).items()})
             tl = plan(s["script"], p, s["minutes"])
             assert abs(tl.total_ms - s["minutes"] * 60000) <= 0.02 * s["minutes"] * 60000, s
+
+
+# the slowest and fastest default voices as factors on the voice profiles' words per minute:
+# the neural English voice speaks 120 (calm-en: 135), espeak-ng about 140-170 of speech
+VOICE_SPEEDS = {"en": (120 / 135, 1.25), "de": (1.15,)}
+# lengths where the content a script chooses by `minutes` does not fit the slow voice yet
+KNOWN_GAPS = {("box-breathing", "en"), ("breathing-478", "en")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_range_reachable_at_both_voice_speeds(name: str, lang: str) -> None:
+    if (name, lang) in KNOWN_GAPS:
+        pytest.xfail("a length inside the range is out of reach at 120 words a minute")
+    for factor in VOICE_SPEEDS[lang]:
+        for sleep in (False, True):
+            for m in front(name, lang):
+                tl = plan(name, prof(lang, rate=factor, sleep=sleep), m)
+                assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, factor, sleep, m)
