@@ -127,7 +127,8 @@ def _session(t: SessionTask, syn: Synthesizer, seen: dict[str, int], speech: dic
     cache, 0 when not there; ``speech``: engine -> seconds to speak); its planned length in seconds."""
     o = t.options
     prep = prepare(t.template, profile_from_dict(t.profile), t.minutes, o.get("engine"),
-                   [Path(x) for x in o.get("include_dirs", ())], synth=syn)
+                   [Path(x) for x in o.get("include_dirs", ())], synth=syn,
+                   sounds_dirs=[Path(x) for x in o.get("sounds_dirs", ())], closing=t.closing)
     durations: dict[ClipRequest, float] = {}
     for r in dict.fromkeys(prep.requests):
         key = syn.key(r)
