@@ -162,22 +162,36 @@ def test_a_service_managers_sigterm_to_every_process(work: Path) -> None:
     _assert_clean_stop(work, proc, err, 143, " by SIGTERM")
 
 
-def test_speech_workers_and_the_fork_server_start_deaf() -> None:
-    from generator.tts.pool import _context, _Worker, mp_helpers, stop_mp_helpers
+WORKER = """
+import json, sys
+from generator.tts.pool import _context, _Worker, mp_helpers
+w = _Worker(_context(), "fake")
+assert w.conn.poll(60) and w.conn.recv()[0] == "ready"
+print(json.dumps([w.proc.pid, *mp_helpers()]), flush=True)
+sys.stdin.readline()  # the test reads /proc meanwhile
+w.kill()
+"""
 
-    stop_mp_helpers((None, None))  # so that this test starts them itself
-    ctx = _context()
-    w = _Worker(ctx, "fake")
+
+def test_speech_workers_and_the_fork_server_start_deaf() -> None:
+    """In a fresh process (its fork server and resource tracker started by relaxgen): a
+    speech worker, the fork server and the tracker are out of the terminal's reach."""
+    import json
+
+    proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env=_env())
     try:
-        assert w.conn.poll(30) and w.conn.recv()[0] == "ready"
-        assert _deaf(w.proc.pid)
-        server, tracker = mp_helpers()
-        for pid in (server, tracker):
-            if pid is not None:
-                assert _deaf(pid), pid
+        assert proc.stdout is not None and proc.stdin is not None
+        pids = json.loads(proc.stdout.readline())
+        assert len(pids) == 3 and all(pids), pids
+        for pid in pids:
+            assert _deaf(pid), pid
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        assert proc.wait(30) == 0
     finally:
-        w.kill()
-        stop_mp_helpers((None, None))
+        if proc.poll() is None:
+            proc.kill()
 
 
 SECOND = """
