@@ -179,10 +179,10 @@ def test_file_bed_keeps_only_the_first_minutes(
 def test_file_bed_decodes_mp3(tmp_path: Path) -> None:
     import subprocess
 
-    from generator.audio.dsp import ffmpeg_path
+    from generator.audio.ffmpeg import ffmpeg_exe
 
     mp3 = tmp_path / "waves.mp3"
-    cmd = [ffmpeg_path(), "-v", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=d=5:c=pink:a=0.1"]
+    cmd = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=d=5:c=pink:a=0.1"]
     subprocess.run([*cmd, "-ac", "2", str(mp3)], check=True, capture_output=True)
     b = file_bed(mp3, SR, crossfade_s=1.0)
     assert abs(b.loop_lengths[0] - 4 * SR) < SR // 10  # mp3 adds a little padding

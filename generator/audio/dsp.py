@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import AudioError
 from ..interrupts import popen
 from ..paths import display
+from .ffmpeg import INPUT_LIMITS, ffmpeg_exe
 from .sigproc import firwin, sliding_max
 
 SR = 44100
@@ -106,13 +107,6 @@ def interval_peaks(cat: np.ndarray, lo: int, hi: int, floor: float) -> np.ndarra
     return out
 
 
-def ffmpeg_path() -> str:
-    """The ffmpeg binary (:func:`generator.audio.ffmpeg.ffmpeg_exe`)."""
-    from .ffmpeg import ffmpeg_exe
-
-    return ffmpeg_exe()
-
-
 def _reason(stderr: bytes, rc: int) -> str:
     """ffmpeg's complaint in a few plain words, without its ``[demuxer @ 0x…]`` prefixes."""
     lines = [
@@ -149,9 +143,7 @@ def decode_file(path: str | Path, what: str, sr: int = SR, max_s: float = 600.0)
             f"{display(p)}: {what} file is empty; use a WAV, FLAC, OGG or MP3 file with sound in it"
         )
     cap = int(math.ceil(max_s * sr))
-    from .ffmpeg import INPUT_LIMITS
-
-    cmd = [ffmpeg_path(), "-v", "error", "-nostdin", *INPUT_LIMITS, "-i", str(p), "-t", f"{cap / sr:.6f}"]
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *INPUT_LIMITS, "-i", str(p), "-t", f"{cap / sr:.6f}"]
     cmd += ["-vn", "-map", "0:a:0", "-f", "f32le", "-ac", "2", "-ar", str(sr), "-"]
     buf = np.empty((cap + sr, 2), dtype=np.float32)  # 1 s of slack for resampler overshoot
     raw = buf.reshape(-1).view(np.uint8).data
