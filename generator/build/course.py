@@ -172,10 +172,7 @@ class LocalExecutor:
             # Sessions still running stop at their next safe point; those past it finish and
             # are handed on, so the caller records them (the next run does not build them again).
             stop.set()
-            for f in pending:
-                f.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
-            _drain(events, reporter)
+            pool.shutdown(wait=True, cancel_futures=True)  # (cancels the tasks not started)
             for f in pending:
                 if f.done() and not f.cancelled() and f.exception() is None:
                     yield f.result()
