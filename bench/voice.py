@@ -149,7 +149,7 @@ class _PeakWorkers:
 def measure_voice(voice: str, sentences: tuple[str, ...], work: Path, jobs: int = 2,
                   engine: str | None = None) -> dict[str, Any]:
     """Synthesis speed and worker memory (cold), then WER and MOS on the built session."""
-    from generator.api import BuildOptions, build_session, plan
+    from generator.api import BuildOptions, build_session, prepare
     from generator.audio.clips import SR
     from generator.audio.ffmpeg import decode
     from generator.profile import Profile
@@ -161,8 +161,6 @@ def measure_voice(voice: str, sentences: tuple[str, ...], work: Path, jobs: int 
     cache = work / f"cache-{voice}"
     shutil.rmtree(cache, ignore_errors=True)
     profile = Profile(voice=voice, bed="none")
-    from generator.api import prepare
-
     prep = prepare(tpl, profile, None, engine, [], synth=Synthesizer(ClipCache(cache)))
     syn = Synthesizer(ClipCache(cache), jobs=jobs, isolate=True)
     with _PeakWorkers() as peak:
@@ -175,9 +173,9 @@ def measure_voice(voice: str, sentences: tuple[str, ...], work: Path, jobs: int 
     out: dict[str, Any] = {"voice": voice, "engine": "+".join(engines), "sentences": len(sentences),
                            "synth_s": seconds, "speech_s": speech_s, "x_realtime": speech_s / seconds,
                            "worker_peak_mb": peak.peak_mb, "jobs": jobs}
-    _, tl = plan(tpl, profile, None, engine=engine, cache_dir=cache)
     mp3 = work / f"{voice}.mp3"
-    build_session(tpl, mp3, profile, None, BuildOptions(cache_dir=cache, mono=True, encoders=1, engine=engine))
+    tl = build_session(tpl, mp3, profile, None,
+                       BuildOptions(cache_dir=cache, mono=True, encoders=1, engine=engine)).timeline
     audio = decode(mp3, SR, 1)[:, 0]
     words = sum(len(s.text.split()) for s in tl.speech)
     out["words_per_minute"] = 60.0 * words / (tl.speech_ms / 1000.0)
