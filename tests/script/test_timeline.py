@@ -13,7 +13,7 @@ from generator.model import TBreath, TPause, TSpeech
 from generator.profile import Profile
 from generator.script.planio import timeline_dict
 
-from .conftest import GOLDEN, TEMPLATES
+from ..conftest import GOLDEN, TEMPLATES
 
 
 def write(tmp_path: Path, text: str) -> Path:

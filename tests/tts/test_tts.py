@@ -21,7 +21,7 @@ from generator.tts.fake import FakeEngine
 from generator.tts.pool import clip_timeout
 from generator.tts.synth import Synthesizer
 
-HERE = "tests.test_tts"
+HERE = "tests.tts.test_tts"
 
 
 # -- test-only engines, built inside the worker processes from "module:factory" specs

@@ -25,7 +25,7 @@ from generator import interrupts
 from generator.fsutil import TMP_PREFIX
 from generator.interrupts import Interrupted, owned_signals
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 OLD = b"ID3 a finished MP3 from an earlier build"
 LONG = "[chapter \"One\"]\nHello there. [pause 30m] Goodbye now.\n"
 SAFETY_S = 15.0  # a stop takes well under a second; this only ends a hung test

@@ -14,7 +14,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from generator.audio.loudness import LoudnessMeter
 
-from .audio_utils import SR, load, onsets
+from ..audio_utils import SR, load, onsets
 
 
 def build(run, tmp_path: Path, src: str, *build_only: str) -> tuple[Path, dict]:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from generator.tts.claims import EMPTY_STALE_S, Claims
 from generator.tts.fake import FakeEngine, fake_samples
 from generator.tts.synth import Synthesizer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _reqs(n: int) -> list[ClipRequest]:
@@ -39,7 +39,7 @@ SPEAK = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
-from tests.test_claims import SlowEngine, _reqs
+from tests.tts.test_claims import SlowEngine, _reqs
 from generator.tts.cache import ClipCache
 from generator.tts.synth import Synthesizer
 while time.time() < float(sys.argv[3]):  # both start at the same moment

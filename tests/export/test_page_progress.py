@@ -11,8 +11,8 @@ import pytest
 
 from generator.export.packdata import PackExport
 from generator.export.page import render_index_html, write_index_html
-from tests import test_page
-from tests.test_page import _wait_audio, make_pack
+from tests.export import test_page
+from tests.export.test_page import _wait_audio, make_pack
 
 browser = test_page.browser  # the module's headless Chromium fixture
 

@@ -14,7 +14,7 @@ from generator.audio.ffmpeg import decode
 from generator.build.buildstate import STATE_NAME, BuildLock, BuildState
 from generator.export.playlist import read_m3u8
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 SRC = HERE / "templates" / "course"
 NAMES = ["01 Arrive.mp3", "02 Day 2 - hands.mp3", "03 Rest.mp3"]
 

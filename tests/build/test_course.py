@@ -27,7 +27,7 @@ from generator.tts.cache import ClipCache
 
 from .test_signals import _deaf
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 SRC = HERE / "templates" / "course"
 RELAXGEN = [sys.executable, "-c", "from generator.cli import main; main()"]
 NAMES = ["01 Arrive.mp3", "02 Day 2 - hands.mp3", "03 Rest.mp3"]

@@ -12,7 +12,7 @@ from generator.errors import VoiceError
 from generator.tts import voices as voices_mod
 from generator.tts.voices import ResolvedVoices, load_voices, resolve_voice, voice_from_mapping
 
-from .audio_utils import load
+from ..audio_utils import load
 
 
 @pytest.fixture

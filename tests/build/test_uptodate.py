@@ -13,7 +13,7 @@ import pytest
 from generator.audio.encode import Mp3Encoder
 from generator.build.buildstate import BuildState, mp3_readable
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 
 
 def _mp3(path: Path, channels: int, kbps: int, sr: int = 44100) -> Path:

@@ -25,8 +25,8 @@ from generator.audio.clips import write_wav
 from generator.audio.ffmpeg import ffmpeg_exe
 from generator.cli import cli
 
-from .audio_utils import SR, load
-from .test_bad_inputs import OLD_BYTES, assert_clean_failure
+from ..audio_utils import SR, load
+from ..test_bad_inputs import OLD_BYTES, assert_clean_failure
 
 BED_HZ, CUE_HZ, NONE_HZ = 3000.0, 1800.0, 4400.0
 

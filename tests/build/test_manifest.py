@@ -11,7 +11,7 @@ from generator.errors import ManifestError
 from generator.paths import scripts_dir
 from generator.profile import Profile
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 COURSE = HERE / "templates" / "course" / "course.toml"
 VOICES = ["calm-en", "calm-de", "calm-en-us"]
 

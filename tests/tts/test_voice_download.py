@@ -197,7 +197,7 @@ def test_ctrl_c_keeps_the_part_and_the_next_run_resumes(mirror: Mirror, tmp_path
     onnx = f"{FOLDER}/{VOICE}.onnx"
     mirror.trickle[onnx] = threading.Event()
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     cmd = [sys.executable, "-m", "generator", "voices", "download", VOICE, "--from", mirror.url, "-q"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

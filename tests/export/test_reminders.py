@@ -23,7 +23,7 @@ from generator.model import Chapter, Cue, Gap, Pause, Speech
 from generator.profile import Profile, profile_from_mapping
 from generator.script.practice import PracticeDay, closing_line, next_days, with_closing
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 ROOT = HERE.parent
 COURSE = ROOT / "scripts" / "courses" / "back-relief-14-days.toml"
 TINY = HERE / "templates" / "course"

@@ -15,7 +15,7 @@ from generator.build.pack import PackSettings, plan_pack
 from generator.errors import AudioError, ManifestError
 from generator.profile import Profile
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 
 
 def test_the_quality_reaches_the_encoder(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from .audio_utils import load, regions
+from ..audio_utils import load, regions
 
 pytestmark = pytest.mark.engine
 

@@ -22,9 +22,9 @@ from generator.fsutil import TMP_PREFIX
 from generator.model import ClipRequest
 from generator.tts.fake import FakeEngine
 
-HERE = "tests.test_faults"
+HERE = "tests.build.test_faults"
 OLD = b"ID3 a finished MP3 from an earlier build"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # -- test-only engines, built inside the speech workers from "module:factory" specs

@@ -13,7 +13,7 @@ from generator.build.dryrun import calibrate_encoder, dry_run_course
 from generator.build.manifest import load_manifest, read_listeners
 from generator.build.pack import PackSettings
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 SRC = HERE / "templates" / "course"
 
 

@@ -124,7 +124,7 @@ def test_a_build_keeps_heavy_modules_out(tmp_path: Path) -> None:
         print("children", len(multiprocessing.active_children()))
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                         cwd=Path(__file__).resolve().parent.parent)
+                         cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr
     lines = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
     n_workers, _, with_numpy = lines["workers"].split()

@@ -1,0 +1,1 @@
+"""Tests of the audio stage (generator/audio/): mixing, beds, cues, loudness, encoding."""

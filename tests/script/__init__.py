@@ -1,0 +1,1 @@
+"""Tests of the script stage (generator/script/): rendering, markers, timing, the built-in library."""
