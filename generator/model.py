@@ -126,6 +126,9 @@ class VoiceProfile:
     source: str | None = None  # where the profile was loaded from
     prefer: tuple[str, ...] = ()  # profiles tried before this one's own engine ("added": the user's voices)
     added: str = ""  # when 'relaxgen voices add' registered it (ISO time); newest added is preferred
+    # Piper: minutes per word of speech time = a + b * length_scale, measured on this voice when it
+    # was added (None: the bundled voice's model), so rate_wpm is what the voice delivers
+    rate_model: tuple[float, float] | None = None
 
     def __hash__(self) -> int:  # dict field: hash by name and source
         return hash((self.name, self.source))
@@ -143,9 +146,10 @@ class ClipRequest:
     pitch: int
     text: str  # normalised text, as spoken
     model: str | None = None
+    rate_model: tuple[float, float] | None = None  # VoiceProfile.rate_model
 
     def key_fields(self) -> tuple[str, ...]:
-        return (
+        fields = (
             self.engine,
             self.voice_id,
             self.language,
@@ -154,6 +158,9 @@ class ClipRequest:
             self.model or "",
             self.text,
         )
+        if self.rate_model is None:
+            return fields
+        return (*fields, "rate-model {:.6g} {:.6g}".format(*self.rate_model))
 
 
 # ---------------------------------------------------------------- timeline

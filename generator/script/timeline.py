@@ -81,6 +81,7 @@ def resolve(
             pitch=cur_voice.pitch,
             text=normalize(text, cur_voice.language),
             model=cur_voice.model,
+            rate_model=cur_voice.rate_model,
         )
 
     for seg in segments:

