@@ -25,8 +25,6 @@ import wave
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import SynthesisError, VoiceError
 from ..model import ClipRequest
 from .base import EngineVoice
@@ -124,6 +122,8 @@ def measure_rate_model(voice: Any, sentences: tuple[str, ...]) -> RateModel:
     """The rate model of a loaded voice: ``sentences`` spoken one by one (as clips are) at two
     length scales with the calm noise settings, each trimmed as a clip is; minutes per word of
     speech time at each scale give the line through both."""
+    import numpy as np  # here, not at the top: speech workers stay without numpy
+
     from ..audio.clips import trim
 
     piper = _piper()
