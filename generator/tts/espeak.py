@@ -37,10 +37,10 @@ _LOCK = threading.Lock()
 # calm English and 10 German sentences of the library's kind; espeak-ng from espeakng-loader
 # 0.2 / the system's 1.51). The setting's floor is 80.
 DELIVERED: dict[str, tuple[tuple[int, float], ...]] = {
-    "en": ((80, 112.9), (90, 120.4), (100, 133.9), (110, 147.3), (120, 159.5), (130, 169.4),
-           (140, 187.2), (150, 195.2), (160, 214.7), (170, 227.6), (180, 240.3)),
-    "de": ((80, 98.4), (90, 103.0), (100, 111.4), (110, 125.2), (120, 132.0), (130, 138.0),
-           (140, 158.3), (150, 168.8), (160, 180.0), (170, 191.0), (180, 192.9)),
+    "en": ((80, 112.9), (90, 120.4), (100, 133.9), (110, 147.3), (120, 160.3), (130, 175.0),
+           (140, 189.0), (150, 200.7), (160, 214.6), (170, 228.4), (180, 240.9)),
+    "de": ((80, 96.8), (90, 103.0), (100, 114.2), (110, 125.1), (120, 136.0), (130, 147.8),
+           (140, 158.4), (150, 168.5), (160, 180.0), (170, 191.1), (180, 201.9)),
 }
 RATE_TABLE_ID = "rate-table-1"  # part of the engine version: a new table re-speaks the cache
 
@@ -153,8 +153,13 @@ class Pyttsx3Engine:
         with _LOCK:
             eng = self._get()
             try:
+                rate = engine_rate(req.rate_wpm, req.language, ensure_espeak() != "platform")
+                # espeak-ng keeps the rate a voice had when it was selected: a new rate set
+                # just after selecting the same voice again, or just after switching voices,
+                # is sometimes lost (measured). Rate, voice, rate again applies it every time.
+                eng.setProperty("rate", rate)
                 eng.setProperty("voice", req.voice_id)
-                eng.setProperty("rate", engine_rate(req.rate_wpm, req.language, ensure_espeak() != "platform"))
+                eng.setProperty("rate", rate)
                 eng.setProperty("volume", 1.0)
                 with contextlib.suppress(Exception):
                     eng.setProperty("pitch", req.pitch)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.audio.clips import SR, read_wav, rms_dbfs
+from generator.audio.clips import SR, process_engine_output, read_wav, rms_dbfs
 from generator.errors import SynthesisError, VoiceError
 from generator.model import ClipRequest
 from generator.tts.cache import ClipCache
@@ -229,6 +229,30 @@ def test_real_engine_speaks_english_and_german(tmp_path: Path) -> None:
         assert syn.stats.synthesized == 2
         en, de = (speech_ok(out[r].path) for r in reqs)
         assert 0.6 < en.size / SR < 4 and 0.8 < de.size / SR < 5
+
+
+@pytest.mark.engine
+def test_one_engine_speaks_every_clip_at_its_own_rate(tmp_path: Path) -> None:
+    """One engine (as in a speech worker serving many listeners) given clips of two voices at
+    three rates, mixed: each clip has its own rate, not one set for an earlier clip (espeak-ng
+    kept the rate a voice had when it was selected: most clips of such a mix came out at the
+    wrong length). Every clip of a (voice, rate) has one length (within 50 ms: espeak-ng's
+    output varies by a few ms), and a faster rate is shorter."""
+    from generator.tts.espeak import Pyttsx3Engine
+
+    engine = Pyttsx3Engine()
+    text = {"en": "Let your shoulders soften, and sink a little lower.",
+            "de": "Lass deine Schultern weich werden, und ein wenig tiefer sinken."}
+    order = [("de", 110.0), ("en", 160.0), ("en", 110.0), ("en", 110.0), ("en", 135.0), ("de", 160.0),
+             ("de", 135.0), ("en", 160.0), ("de", 110.0), ("de", 110.0), ("en", 135.0), ("de", 160.0)]
+    lengths: dict[tuple[str, float], set[float]] = {}
+    for i, (lang, wpm) in enumerate(order):
+        out = tmp_path / f"{i}.wav"
+        engine.synthesize(ClipRequest("pyttsx3", "x", f"gmw/{lang}", lang, wpm, 40, text[lang]), out)
+        lengths.setdefault((lang, wpm), set()).add(round(process_engine_output(out, text[lang]).size / SR, 2))
+    assert all(max(v) - min(v) <= 0.05 for v in lengths.values()), lengths
+    for lang in text:
+        assert min(lengths[lang, 110.0]) > max(lengths[lang, 135.0]) and min(lengths[lang, 135.0]) > max(lengths[lang, 160.0]), lengths
 
 
 def test_a_build_survives_a_crashing_worker(tmp_path: Path) -> None:
