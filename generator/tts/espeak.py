@@ -59,13 +59,8 @@ def engine_rate(rate_wpm: float, language: str, espeak: bool = True) -> int:
             return int(round(s0 + (s1 - s0) * (rate_wpm - d0) / (d1 - d0)))
     s1, d1 = table[-1]
     return int(round(s1 * rate_wpm / d1))
-    for (s0, d0), (s1, d1) in zip(table, table[1:], strict=False):
-        if rate_wpm <= d1 or (s1, d1) == table[-1]:
-            if rate_wpm <= d0:
-                return s0 if s0 == table[0][0] else int(round(s0))
-            return int(round(s0 + (s1 - s0) * (rate_wpm - d0) / (d1 - d0))) if rate_wpm <= d1 \
-                else int(round(s1 * rate_wpm / d1))
-    return int(round(rate_wpm))
+
+
 _ESPEAK_SOURCE: str | None = None
 
 
