@@ -121,7 +121,7 @@ def remove_dead_temps(folder: str | Path) -> int:
     """Remove temp files of builds on this machine whose process is gone (killed); returns how many.
 
     Safe without a lock: a temp is removed only when the process that made it
-    no longer runs; other hosts' temps and old-style names are left alone.
+    no longer runs; other hosts' temps and names without host and process id are left alone.
     """
     d = Path(folder)
     if not d.is_dir():

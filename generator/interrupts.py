@@ -8,7 +8,7 @@ and record what is finished, exit ``128 + signal`` with one line.
 installs it around every command; :func:`generator.api.build_session` and
 :func:`generator.build.course.run_packs` do too, for library callers) a stop signal only records
 the request. The work asks :func:`check` at its safe points - each mix block, each clip,
-each session, each wait of at most a tenth of a second - and that raises
+each session, each wait (at most 0.2 s) - and that raises
 :class:`Interrupted` there. An asynchronous ``KeyboardInterrupt`` can land anywhere,
 including inside a finaliser (``__del__``) where Python swallows it, or between two steps
 that belong together; a request that is checked for cannot be lost, and a step between two
@@ -20,7 +20,7 @@ foreground process group. ffmpeg runs in a process group of its own (:func:`pope
 :func:`run`); Python helpers (the fork server, the resource tracker, speech workers, pool
 workers) start with the stop signals blocked (:func:`start_mp_helpers`, :func:`shielded`)
 and ignore SIGINT and SIGHUP (:func:`child_init`). relaxgen stops its children itself, so
-"an encoder died" and "the user pressed Ctrl-C" can no longer race. Pool workers stop
+"an encoder died" and "the user pressed Ctrl-C" cannot race. Pool workers stop
 through a shared event instead (:func:`watch`), checked by the same :func:`check`.
 """
 

@@ -4,8 +4,8 @@ Takes a Timeline and its speech clips; mixes speech, pauses, cues and ambient be
 (``mixer``, ``beds``, ``bedgen``, ``cues``, ``clips``) with ducking and a limiter
 (``dynamics``) at one loudness (``loudness``, ``master``), and encodes it with
 libmp3lame through ffmpeg (``encode``, ``ffmpeg``), two parts joined gaplessly on two
-cores (``mp3join``). Never imports a speech engine (``tts``), Jinja, ``export`` or
-``build``.
+cores (``mp3join``); ``dsp`` and ``sigproc`` are the shared signal helpers (without SciPy's
+large modules). Never imports a speech engine (``tts``), Jinja, ``export`` or ``build``.
 """
 
 __all__ = ["bedgen", "beds", "clips", "cues", "dsp", "dynamics", "encode", "ffmpeg", "loudness", "master", "mixer",

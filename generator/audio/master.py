@@ -72,7 +72,7 @@ def keep_block_memory() -> bool:
     By default glibc hands every freed array of more than about 1-4 MB back to the system
     and the next block's arrays fault the same pages in again: some 240 page faults per
     3 s block (a few percent of a mix's CPU time, more on virtual machines). Allocations
-    up to 16 MB now stay in the heap and up to 32 MB of free heap is kept; the peak
+    up to 16 MB stay in the heap and up to 32 MB of free heap is kept; the peak
     memory is the same (measured on a 60-minute build). Elsewhere than glibc: nothing.
     """
     if not sys.platform.startswith("linux"):

@@ -4,7 +4,8 @@ Takes pack and course manifests and listener tables (``manifest``); plans one ta
 session (``pack``, ``task``: plain, picklable data; ``run_task`` builds one through
 :mod:`generator.api` in any process), runs them on an executor (``course``: inline, a
 process pool or a Dask cluster, stopping cleanly on a signal) and keeps the build state
-that makes reruns incremental (``buildstate``). The only stage that imports the others.
+that makes reruns incremental (``buildstate``); ``dryrun`` says what a run would do without
+speaking or encoding. The only stage that imports the others.
 """
 
 __all__ = ["buildstate", "course", "manifest", "pack", "task"]

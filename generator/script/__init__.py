@@ -5,8 +5,8 @@ and the listener's profile; gives Segments (``grammar``: one marker, ``markers``
 script text), the template helpers (``library``: muscle groups, formulas), the sound
 files a script may read (``sounds``), the daily-practice schedule and closing line
 (``practice``), and the Timeline with absolute, fitted times (``timeline``, ``values``,
-``planio`` for its JSON and table). Pure functions, no I/O beyond reading templates.
-Never imports ``tts``, ``audio``, ``export`` or ``build``.
+``planio`` for its JSON and table). No I/O beyond reading templates, looking up sound
+files and the machine's time zone. Never imports ``tts``, ``audio``, ``export`` or ``build``.
 """
 
 __all__ = ["grammar", "jinjaenv", "library", "markers", "planio", "practice", "render", "sounds", "timeline", "values"]

@@ -8,7 +8,7 @@ queued before one ``runAndWait`` write only the last (we run one at a time);
 it); the driver prints "Audio saved to ..." on stdout (we silence it).
 
 The rate: espeak-ng speaks faster than its rate setting says, and not in
-proportion (at 135 about 170 words a minute of speech time in English).
+proportion (at 135 about 180 words a minute of speech time in English).
 :func:`engine_rate` turns a profile's ``rate_wpm`` into the setting that
 delivers it, from a table measured on espeak-ng, so ``rate_wpm`` is the
 delivered rate for espeak-ng as for Piper. SAPI5 and NSSS get the rate as it is.
