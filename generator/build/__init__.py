@@ -8,4 +8,4 @@ that makes reruns incremental (``buildstate``); ``dryrun`` says what a run would
 speaking or encoding. The only stage that imports the others.
 """
 
-__all__ = ["buildstate", "course", "manifest", "pack", "task"]
+__all__ = ["buildstate", "course", "dryrun", "manifest", "pack", "task"]

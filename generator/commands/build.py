@@ -56,7 +56,7 @@ def build(template: str, out: Path, profile_path: Path | None, sets: tuple[str, 
     if not quiet:
         m, s = divmod(round(res.timeline.total_ms / 1000), 60)
         click.echo(
-            f"Wrote {display(res.path)}: {res.title}, {m}:{s:02d}, {len(res.timeline.chapters)} chapters, "
+            f"Wrote {display(res.path)}: {res.title}, {m}:{s:02d}, {len(res.timeline.chapters)} chapter{'' if len(res.timeline.chapters) == 1 else 's'}, "
             f"{res.mix.output_lufs_estimate:.1f} LUFS ({res.synthesized} clips spoken, {res.cached} from cache)"
         )
         click.echo(f"Voice {res.prepared.resolution.describe()}")

@@ -69,5 +69,5 @@ def timeline_table(tl: Timeline, title: str = "") -> str:
         lines.append(f"{clock(d['start_ms']):>8}  {dur:>7}  {d['kind']:<8} {what}")
     speech_pct = 100 * tl.speech_ms / tl.total_ms if tl.total_ms else 0
     lines.append(f"total {clock(tl.total_ms)} ({tl.total_ms / 60000:.2f} min), speech {speech_pct:.0f}%, "
-                 f"{len(tl.chapters)} chapters")
+                 f"{len(tl.chapters)} chapter{'' if len(tl.chapters) == 1 else 's'}")
     return "\n".join(line for line in lines if line is not None)

@@ -27,6 +27,7 @@ from ..errors import ScriptError, SourcePos, closest, did_you_mean
 from ..paths import display, include_folders, scripts_dir
 from .jinjaenv import SandboxEnv, make_environment, sha256_text
 from .jinjaenv import as_data as as_data  # re-exported: callers wrap listener data with it
+from .practice import SCHEDULE_KEYS
 
 TEMPLATE_SUFFIXES = (".j2", ".txt", ".jinja")
 _FRONT_RE = re.compile(r"\A\s*\{#-?-{3}\s*\n(.*?)\n\s*-{3}-?#\}", re.S)
@@ -208,7 +209,10 @@ def _render_locked(
     except jinja2.UndefinedError as e:
         msg = str(e.message or e)
         m = re.match(r"'([^']+)' is undefined", msg)
-        if m:
+        if m and m.group(1) in SCHEDULE_KEYS:
+            msg = (f"'{m.group(1)}' is a schedule field of the profile (for reminders and the pack page), "
+                   "not a template variable; a script cannot use it")
+        elif m:
             msg = f"undefined variable '{m.group(1)}'{did_you_mean(m.group(1), variables)}; set it in the profile or with --set {m.group(1)}=VALUE"
         raise ScriptError(msg, _template_pos(name)) from None
     except jinja2.sandbox.SecurityError as e:

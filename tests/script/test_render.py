@@ -33,6 +33,14 @@ def test_undefined_variable_names_line_and_variable() -> None:
     assert str(e.value).startswith("t.j2:3: undefined variable 'nmae' (did you mean 'name'?)")
 
 
+def test_a_schedule_field_is_not_a_template_variable() -> None:
+    """practice_time is a profile field, but for reminders: --set would not help the script."""
+    with pytest.raises(ScriptError) as e:
+        parse("Practise at {{ practice_time }}.", name="x")
+    assert str(e.value).startswith("t.j2:1: 'practice_time' is a schedule field of the profile")
+    assert "--set" not in str(e.value)
+
+
 def test_syntax_error_line() -> None:
     with pytest.raises(ScriptError, match=r"^t\.j2:2: template syntax error"):
         parse("ok\n{% if %}\n")
