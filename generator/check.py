@@ -1,4 +1,9 @@
-"""``relaxgen check``: render, parse and fit templates; collect every problem."""
+"""``relaxgen check``: render, parse and fit templates; collect every problem.
+
+A template is checked at the lengths its front matter declares, for each documented option
+combination (``[[options]]``, at the lengths declared for it), and at the speaking rate of
+every voice a listener of its language may get by default (the neural voice speaks more
+slowly than espeak-ng, so a short length may be out of its reach)."""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from pathlib import Path
 from .api import plan
 from .errors import RelaxgenError
 from .paths import display, scripts_dir
-from .profile import LANGUAGES, Profile
-from .script.render import TEMPLATE_SUFFIXES, parse_front_matter
+from .profile import LANGUAGES, Profile, apply_overrides
+from .script.render import TEMPLATE_SUFFIXES, FrontMatter, OptionCase, parse_front_matter
+from .tts.voices import ADDED, load_voices
+from .tts.voicestore import CALM_WPM
 
 
 @dataclass(frozen=True)
@@ -19,9 +26,13 @@ class Problem:
     language: str
     minutes: float | None
     message: str
+    option: str = ""  # the [[options]] combination, e.g. "safety=yes"
+    wpm: float | None = None  # the voice's rate, when it is not the profile's default voice's
 
     def __str__(self) -> str:
         at = f" at {self.minutes:g} min" if self.minutes is not None else ""
+        at += f", with {self.option}" if self.option else ""
+        at += f", at {self.wpm:g} wpm" if self.wpm is not None else ""
         msg = self.message if self.message.startswith(self.template) else f"{self.template}: {self.message}"
         return f"{msg} [{self.language}{at}]"
 
@@ -52,23 +63,60 @@ SAMPLE_PROFILES = {
 }
 
 
+def voice_rates(language: str) -> tuple[float, tuple[float, ...]]:
+    """The default voice profile's rate for ``language`` and the speaking rates (words per
+    minute) of the voices a listener may get with it: its own and each one it prefers (an
+    added voice: 120)."""
+    voices = load_voices()
+    default = voices.get(Profile(language=language).voice_name)
+    if default is None:
+        return 0.0, ()
+    rates = {default.rate_wpm}
+    for name in default.prefer:
+        if name == ADDED:
+            rates.add(CALM_WPM)
+        elif name in voices and voices[name].language == default.language:
+            rates.add(voices[name].rate_wpm)
+    return default.rate_wpm, tuple(sorted(rates))
+
+
+def _lengths(front: FrontMatter, case: OptionCase | None) -> list[float | None]:
+    lo = case.min_minutes if case and case.min_minutes is not None else front.min_minutes
+    hi = case.max_minutes if case and case.max_minutes is not None else front.max_minutes
+    default = front.minutes if front.minutes is not None and (lo is None or lo <= front.minutes) and (
+        hi is None or front.minutes <= hi) else None
+    return [m for m in dict.fromkeys((lo, default, hi)) if m is not None] or [None]
+
+
 def check_template(path: Path) -> list[Problem]:
-    """Every problem of one template, for each language it declares, at its declared lengths."""
+    """Every problem of one template: for each language it declares, each sample profile and
+    each declared option combination, at the declared lengths and every default voice's rate."""
     name = display(path)
     try:
         front = parse_front_matter(path.read_text(encoding="utf-8"), name)
     except (RelaxgenError, OSError, UnicodeDecodeError) as e:
         return [Problem(name, "?", None, str(e))]
-    folder_lang = path.parent.name if path.parent.name in LANGUAGES else "en"
-    langs: list[str] = [front.language or folder_lang]
+    lang = front.language or (path.parent.name if path.parent.name in LANGUAGES else "en")
+    base_wpm, rates = voice_rates(lang)
     problems: list[Problem] = []
-    for lang in langs:
-        lengths = [front.min_minutes, front.minutes, front.max_minutes]
-        wanted: list[float | None] = [m for m in dict.fromkeys(lengths) if m is not None] or [None]
-        for base in SAMPLE_PROFILES.get(lang, [Profile(language=lang)]):
-            for m in wanted:
-                try:
-                    plan(path, replace(base, language=lang), m, engine="fake")
-                except RelaxgenError as e:
-                    problems.append(Problem(name, f"{lang}/{base.address}" if lang == "de" else lang, m, str(e)))
+    for sample in SAMPLE_PROFILES.get(lang, [Profile(language=lang)]):
+        where = f"{lang}/{sample.address}" if lang == "de" else lang
+        base = replace(sample, language=lang)
+        for case in (None, *front.options):
+            option = case.label if case else ""
+            try:
+                prof = apply_overrides(base, dict(case.sets), f"{name}: [[options]] {option}") if case else base
+            except RelaxgenError as e:
+                problems.append(Problem(name, where, None, str(e), option))
+                continue
+            for wpm in rates or (base_wpm,):
+                other = wpm != base_wpm  # another voice than the profile's own engine
+                voiced = replace(prof, rate=prof.rate * wpm / base_wpm) if other else prof
+                for m in _lengths(front, case):
+                    try:
+                        plan(path, voiced, m, engine="fake")
+                    except RelaxgenError as e:
+                        hint = ("; declare the lengths it reaches with this option in the front matter "
+                                "([[options]] min_minutes / max_minutes)") if case else ""
+                        problems.append(Problem(name, where, m, str(e) + hint, option, wpm if other else None))
     return problems

@@ -31,7 +31,22 @@ from .practice import SCHEDULE_KEYS
 
 TEMPLATE_SUFFIXES = (".j2", ".txt", ".jinja")
 _FRONT_RE = re.compile(r"\A\s*\{#-?-{3}\s*\n(.*?)\n\s*-{3}-?#\}", re.S)
-FRONT_KEYS = ("title", "description", "language", "minutes", "min_minutes", "max_minutes", "tags")
+FRONT_KEYS = ("title", "description", "language", "minutes", "min_minutes", "max_minutes", "tags", "options")
+OPTION_KEYS = ("set", "min_minutes", "max_minutes")
+
+
+@dataclass(frozen=True)
+class OptionCase:
+    """A documented option combination (``[[options]]`` in the front matter): the ``--set``
+    values and, where they change it, the lengths the script reaches with them."""
+
+    sets: tuple[tuple[str, str], ...]
+    min_minutes: float | None = None
+    max_minutes: float | None = None
+
+    @property
+    def label(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.sets)
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,7 @@ class FrontMatter:
     min_minutes: float | None = None
     max_minutes: float | None = None
     tags: tuple[str, ...] = ()
+    options: tuple[OptionCase, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,10 +95,29 @@ def parse_front_matter(source: str, name: str) -> FrontMatter:
             min_minutes=_opt_float(data.get("min_minutes")),
             max_minutes=_opt_float(data.get("max_minutes")),
             tags=tuple(str(t) for t in data.get("tags", ())),
+            options=_options(data.get("options", [])),
         )
     except (TypeError, ValueError) as e:
         raise ScriptError(f"front matter: {e}", SourcePos(name, line)) from None
     return fm
+
+
+def _options(v: Any) -> tuple[OptionCase, ...]:
+    """``[[options]]`` tables: ``set = { key = "value", ... }``, optional ``min_minutes`` and
+    ``max_minutes``."""
+    if not isinstance(v, list) or not all(isinstance(o, dict) for o in v):
+        raise TypeError("options must be [[options]] tables, each with set = { key = \"value\" }")
+    out = []
+    for o in v:
+        unknown = [k for k in o if k not in OPTION_KEYS]
+        if unknown:
+            raise ValueError(f"unknown key '{unknown[0]}' in [[options]] (keys: {', '.join(OPTION_KEYS)})")
+        sets = o.get("set")
+        if not isinstance(sets, dict) or not sets:
+            raise TypeError("every [[options]] table needs set = { key = \"value\" } (the --set values it stands for)")
+        pairs = tuple((str(k), str(x).lower() if isinstance(x, bool) else str(x)) for k, x in sets.items())
+        out.append(OptionCase(pairs, _opt_float(o.get("min_minutes")), _opt_float(o.get("max_minutes"))))
+    return tuple(out)
 
 
 def _opt_float(v: Any) -> float | None:

@@ -28,9 +28,9 @@ from .voices import added_voices_dir, load_voices
 if TYPE_CHECKING:
     from .piper import RateModel
 
-# Guided relaxation is spoken at about 100-120 words per minute (DOMAIN.md); an added
-# voice starts in the middle of that range.
-CALM_WPM = 115.0
+# Guided relaxation is spoken at about 100-120 words per minute (DOMAIN.md); an added voice
+# speaks at the bundled neural voice's calm rate, so the library's lengths hold for it as well.
+CALM_WPM = 120.0
 SENTENCE_PAUSE_MS = 1200.0
 PARAGRAPH_PAUSE_MS = 3000.0
 TEST_SENTENCE = {"en": "Let your shoulders soften.", "de": "Lass deine Schultern weich werden."}

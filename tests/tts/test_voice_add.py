@@ -51,7 +51,7 @@ def test_add_copies_the_voice_and_calm_en_prefers_it(run, tmp_path: Path) -> Non
     stored = tmp_path / "data" / "relaxgen" / "voices" / "my-joe" / onnx.name
     assert stored.read_bytes() == onnx.read_bytes() and stored.with_name(onnx.name + ".json").is_file()
     profile = (tmp_path / "data" / "relaxgen" / "voices" / "my-joe.toml").read_text(encoding="utf-8")
-    assert 'engine = "piper"' in profile and 'language = "en"' in profile and "rate_wpm = 115" in profile
+    assert 'engine = "piper"' in profile and 'language = "en"' in profile and "rate_wpm = 120" in profile
     # its speaking rate was measured when it was added: the same voice as the bundled model's
     a, b = load_voices()["my-joe"].rate_model or (0.0, 0.0)
     assert a == pytest.approx(MIN_PER_WORD_FIXED, rel=0.35) and b == pytest.approx(MIN_PER_WORD_PER_SCALE, rel=0.2)
