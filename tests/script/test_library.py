@@ -43,7 +43,7 @@ def prof(lang: str = "en", sets: dict[str, str] | None = None, **kw: object) -> 
 
 
 def _key(p: Profile) -> tuple[object, ...]:
-    return (p.language, p.address, p.name, p.skip, p.gentle, p.sleep, p.bell, p.heart_formula,
+    return (p.language, p.address, p.name, p.rate, p.skip, p.gentle, p.sleep, p.bell, p.heart_formula,
             p.dominant_side, tuple(sorted(p.extra.items())))
 
 
