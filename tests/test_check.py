@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.api import plan
-from generator.check import check_template, voice_rates
+from generator.check import check_template, library_templates, voice_rates
 from generator.errors import ScriptError
 from generator.profile import Profile
 from generator.script.render import OptionCase, parse_front_matter
@@ -99,3 +99,10 @@ def test_every_default_voice_rate_is_checked(tmp_path: Path) -> None:
     assert [(x.minutes, x.wpm) for x in problems] == [(between, 120)]
     assert str(problems[0]).endswith(f"[en at {between:g} min, at 120 wpm]")
     assert check_template(_template(tmp_path, f"minutes = {slow + 0.05:.3f}", LONG)) == []
+
+
+@pytest.mark.parametrize("path", library_templates(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_the_built_in_library_passes_check(path: Path) -> None:
+    """Every built-in script reaches its declared lengths with every declared option, at every
+    default voice's rate, in both German forms of address."""
+    assert check_template(path) == []
