@@ -3,6 +3,7 @@ the listener profile changes what it should (skips, gentle, du/Sie, side, sleep,
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from functools import cache
@@ -13,7 +14,7 @@ from generator.api import Prepared, plan_session, prepare, template_variables, t
 from generator.check import voice_rates
 from generator.model import Breathe, ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
 from generator.paths import scripts_dir
-from generator.profile import Profile, apply_overrides, profile_from_mapping
+from generator.profile import BODY_AREAS, Profile, apply_overrides, profile_from_mapping
 from generator.script.library import address_form, muscle_groups
 from generator.script.markers import parse_script
 from generator.script.render import (
@@ -373,3 +374,24 @@ def test_range_reachable_at_every_voice_speed(name: str, lang: str) -> None:
             for m in front(name, lang):
                 tl = plan(name, prof(lang, rate=factor, sleep=sleep), m)
                 assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, factor, sleep, m)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", ["pmr-16", "pmr-7", "pmr-4"])
+def test_pmr_with_a_painful_area_left_out_reaches_its_range(name: str, lang: str) -> None:
+    """The listeners these scripts are for leave a painful area out: every single skipped area
+    (each leaves out the groups it belongs to) reaches every minute of the range, at every
+    default voice's rate; the remaining groups get more time."""
+    lo, _, hi = front(name, lang)
+    lengths = sorted({lo, hi, *range(math.ceil(lo), int(hi) + 1)})
+    seen: set[tuple[str, ...]] = set()
+    for area in BODY_AREAS:
+        p = prof(lang, {"skip": area})
+        left = tuple(str(g["name"]) for g in muscle_groups(p, name.removeprefix("pmr-")))
+        if left in seen:
+            continue
+        seen.add(left)
+        for factor in VOICE_SPEEDS[lang]:
+            for m in lengths:
+                tl = plan(name, prof(lang, {"skip": area}, rate=factor), m)
+                assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (area, factor, m)
