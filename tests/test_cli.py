@@ -64,3 +64,18 @@ def test_plan_estimate_prints_a_table(runner: CliRunner, tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     assert "chapter  A" in res.output and "elastic 3-30s" in res.output
     assert "total 0:30.0" in res.output or "total 0:29.9" in res.output
+
+
+def test_scripts_lists_each_scripts_options(runner: CliRunner) -> None:
+    """`scripts --options` shows the documented --set values and the lengths they reach, as the
+    front matter declares them (and `--json` carries them)."""
+    import json
+
+    out = runner.invoke(cli, ["scripts", "--language", "en", "--options"]).output.splitlines()
+    at = out.index(next(x for x in out if x.startswith("breathing-478 ")))
+    assert "--set cycles=1 (3-5 min)" in [x.strip() for x in out[at + 1:at + 8]]
+    rows = json.loads(runner.invoke(cli, ["scripts", "--language", "en", "--json"]).output)
+    belly = next(r for r in rows if r["name"] == "belly-breathing")
+    assert {"set": {"safety": "yes"}, "min_minutes": 5.0, "max_minutes": 10.0} in belly["options"]
+    plain = runner.invoke(cli, ["scripts", "--language", "en"]).output
+    assert "--set" not in plain
