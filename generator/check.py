@@ -16,7 +16,7 @@ from .errors import RelaxgenError
 from .paths import display, scripts_dir
 from .profile import LANGUAGES, Profile, apply_overrides
 from .script.render import TEMPLATE_SUFFIXES, FrontMatter, OptionCase, parse_front_matter
-from .tts.voices import ADDED, load_voices
+from .tts.voices import ADDED, load_voices, preference
 from .tts.voicestore import CALM_WPM
 
 
@@ -71,18 +71,14 @@ def voice_rates(language: str) -> tuple[float, tuple[float, ...]]:
     default = voices.get(Profile(language=language).voice_name)
     if default is None:
         return 0.0, ()
-    rates = {default.rate_wpm}
-    for name in default.prefer:
-        if name == ADDED:
-            rates.add(CALM_WPM)
-        elif name in voices and voices[name].language == default.language:
-            rates.add(voices[name].rate_wpm)
+    rates = {v.rate_wpm for v in preference(default, voices)}
+    if ADDED in default.prefer:
+        rates.add(CALM_WPM)  # a voice the listener may still add
     return default.rate_wpm, tuple(sorted(rates))
 
 
 def _lengths(front: FrontMatter, case: OptionCase | None) -> list[float | None]:
-    lo = case.min_minutes if case and case.min_minutes is not None else front.min_minutes
-    hi = case.max_minutes if case and case.max_minutes is not None else front.max_minutes
+    lo, hi = front.range_for(case)
     default = front.minutes if front.minutes is not None and (lo is None or lo <= front.minutes) and (
         hi is None or front.minutes <= hi) else None
     return [m for m in dict.fromkeys((lo, default, hi)) if m is not None] or [None]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
@@ -24,27 +23,26 @@ def scripts_cmd(language: str | None, show_options: bool, as_json: bool) -> None
 
         relaxgen scripts --language de --options
     """
-    rows: list[dict[str, Any]] = []
-    fronts: list[FrontMatter] = []
+    found: list[tuple[str, str, FrontMatter]] = []
     for p in library_templates():
         fm = parse_front_matter(p.read_text(encoding="utf-8"), display(p))
         lang = fm.language or p.parent.name
-        if language and lang != language:
-            continue
-        fronts.append(fm)
-        rows.append({"name": p.stem, "language": lang, "title": fm.title, "description": fm.description,
-                     "minutes": fm.minutes, "min_minutes": fm.min_minutes, "max_minutes": fm.max_minutes,
-                     "options": [{"set": dict(o.sets), "min_minutes": o.min_minutes or fm.min_minutes,
-                                  "max_minutes": o.max_minutes or fm.max_minutes} for o in fm.options]})
+        if not language or lang == language:
+            found.append((p.stem, lang, fm))
     if as_json:
+        rows = [{"name": name, "language": lang, "title": fm.title, "description": fm.description,
+                 "minutes": fm.minutes, "min_minutes": fm.min_minutes, "max_minutes": fm.max_minutes,
+                 "options": [{"set": dict(o.sets), "min_minutes": lo, "max_minutes": hi}
+                             for o in fm.options for lo, hi in [fm.range_for(o)]]}
+                for name, lang, fm in found]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    for r, fm in zip(rows, fronts, strict=True):
-        rng = f"{r['min_minutes']:g}-{r['max_minutes']:g} min" if r["min_minutes"] and r["max_minutes"] else ""
-        click.echo(f"{r['name']:<22} {r['language']:<3} {rng:<11} {r['title']}")
+    for name, lang, fm in found:
+        rng = f"{fm.min_minutes:g}-{fm.max_minutes:g} min" if fm.min_minutes and fm.max_minutes else ""
+        click.echo(f"{name:<22} {lang:<3} {rng:<11} {fm.title}")
         if show_options:
             for o in fm.options:
-                lo, hi = o.min_minutes or fm.min_minutes, o.max_minutes or fm.max_minutes
+                lo, hi = fm.range_for(o)
                 sets = " ".join(f"--set {k}={v}" for k, v in o.sets)
                 click.echo(f"{'':<27}{sets}" + (f" ({lo:g}-{hi:g} min)" if lo and hi else ""))
 

@@ -60,6 +60,13 @@ class FrontMatter:
     tags: tuple[str, ...] = ()
     options: tuple[OptionCase, ...] = ()
 
+    def range_for(self, case: OptionCase | None = None) -> tuple[float | None, float | None]:
+        """The shortest and longest length the script declares, with ``case``: those declared
+        for the option where it declares them."""
+        lo = case.min_minutes if case and case.min_minutes is not None else self.min_minutes
+        hi = case.max_minutes if case and case.max_minutes is not None else self.max_minutes
+        return lo, hi
+
 
 @dataclass(frozen=True)
 class Rendered:
