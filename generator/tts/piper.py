@@ -114,6 +114,12 @@ def length_scale(rate_wpm: float, base: float = 1.0, model: RateModel | None = N
     return round(min(hi, max(lo, scale)), 4)
 
 
+def calm_config(scale: float) -> Any:
+    """Piper's synthesis settings for a calm delivery at ``length_scale`` ``scale`` (what a
+    build speaks with, and what a voice's rate is measured with)."""
+    return _piper().SynthesisConfig(length_scale=scale, noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
+
+
 # the two length scales the rate of a voice is measured at (calm delivery lies between them)
 MEASURE_SCALES = (1.0, 2.0)
 
@@ -126,11 +132,10 @@ def measure_rate_model(voice: Any, sentences: tuple[str, ...]) -> RateModel:
 
     from ..audio.clips import trim
 
-    piper = _piper()
     words = sum(len(s.split()) for s in sentences)
     per_word = []
     for ls in MEASURE_SCALES:
-        cfg = piper.SynthesisConfig(length_scale=ls, noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
+        cfg = calm_config(ls)
         seconds = 0.0
         for text in sentences:
             chunks = list(voice.synthesize(text, syn_config=cfg))
@@ -224,10 +229,8 @@ class PiperEngine:
 
     def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
         voice = self._load(req.model)
-        piper = _piper()
         base = getattr(getattr(voice, "config", None), "length_scale", None) or 1.0
-        cfg = piper.SynthesisConfig(length_scale=length_scale(req.rate_wpm, float(base), req.rate_model),
-                                    noise_scale=CALM_NOISE_SCALE, noise_w_scale=CALM_NOISE_W)
+        cfg = calm_config(length_scale(req.rate_wpm, float(base), req.rate_model))
         try:
             with wave.open(str(out_wav), "wb") as w:
                 voice.synthesize_wav(req.text, w, syn_config=cfg)
