@@ -1,4 +1,4 @@
-"""pyttsx3 engine: espeak-ng on Linux (system library or the espeakng-loader wheel), SAPI5, NSSS.
+"""pyttsx3 engine: espeak-ng on Linux (the espeakng-loader wheel, or a system library that opens no audio device), SAPI5, NSSS.
 
 Traps handled here (measured with the espeak-ng driver): the first long
 utterance on a fresh engine can silently write no file (we warm up with a
@@ -62,33 +62,69 @@ def engine_rate(rate_wpm: float, language: str, espeak: bool = True) -> int:
 
 
 _ESPEAK_SOURCE: str | None = None
+# espeak-ng 1.51 and older create their audio device object in every output mode, the
+# retrieval mode pyttsx3 uses included: a library linked with pcaudiolib (Debian's is) then
+# connects to PulseAudio or ALSA when it starts, and libpulse writes pulse/ under
+# XDG_CONFIG_HOME or XDG_RUNTIME_DIR. 1.52 creates it only for playback.
+SILENT_SINCE = (1, 52)
+
+
+def _lib_version(lib: ctypes.CDLL) -> tuple[int, int]:
+    """espeak-ng's version from ``espeak_Info``, which needs no initialisation."""
+    info = lib.espeak_Info
+    info.restype = ctypes.c_char_p
+    info.argtypes = [ctypes.c_void_p]
+    text = (info(None) or b"").decode("ascii", "replace")
+    nums = [int(n) for n in text.split(" ")[0].split(".")[:2] if n.isdigit()]
+    return (nums[0], nums[1]) if len(nums) == 2 else (0, 0)
 
 
 def ensure_espeak() -> str:
-    """Make libespeak-ng loadable for pyttsx3; returns where it came from."""
+    """Load a libespeak-ng that only synthesises, for pyttsx3 to use; returns where it came from.
+
+    relaxgen makes files and never plays them, so it must not open or probe an audio device.
+    First choice: the ``espeakng-loader`` wheel (a dependency), built without audio output, so
+    every machine speaks with the same espeak-ng. Else the system library, if it is 1.52 or
+    newer (see :data:`SILENT_SINCE`). The library is loaded globally before pyttsx3 is imported:
+    pyttsx3 opens ``libespeak-ng.so.1`` by name and gets the one already loaded.
+    """
     global _ESPEAK_SOURCE
     if _ESPEAK_SOURCE is not None:
         return _ESPEAK_SOURCE
     if not sys.platform.startswith("linux"):
         _ESPEAK_SOURCE = "platform"
         return _ESPEAK_SOURCE
-    if os.environ.get("RELAXGEN_NO_SYSTEM_ESPEAK") != "1" and ctypes.util.find_library("espeak-ng"):
-        _ESPEAK_SOURCE = "system"
-        return _ESPEAK_SOURCE
     try:
         if os.environ.get("RELAXGEN_NO_ESPEAK_WHEEL") == "1":
             raise ImportError("disabled by RELAXGEN_NO_ESPEAK_WHEEL")
         import espeakng_loader
 
-        os.environ["ESPEAK_DATA_PATH"] = os.path.dirname(espeakng_loader.get_data_path())
         ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+        os.environ["ESPEAK_DATA_PATH"] = os.path.dirname(espeakng_loader.get_data_path())
+        _ESPEAK_SOURCE = "espeakng-loader"
+        return _ESPEAK_SOURCE
     except (ImportError, OSError) as e:
-        raise SynthesisError(
-            f"espeak-ng was not found ({e}): install the Python package 'espeakng-loader' "
-            "(pip install espeakng-loader) or the system package (apt-get install espeak-ng)"
-        ) from None
-    _ESPEAK_SOURCE = "espeakng-loader"
-    return _ESPEAK_SOURCE
+        wheel_problem = str(e)
+    system = None if os.environ.get("RELAXGEN_NO_SYSTEM_ESPEAK") == "1" else ctypes.util.find_library("espeak-ng")
+    if system:
+        try:
+            lib = ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
+            version = _lib_version(lib)
+        except (OSError, AttributeError) as e:
+            raise SynthesisError(f"the system espeak-ng ({system}) could not be loaded ({e}): install the "
+                                 "Python package 'espeakng-loader' (pip install espeakng-loader)") from None
+        if version < SILENT_SINCE:
+            raise SynthesisError(
+                f"the system espeak-ng is version {version[0]}.{version[1]}, which opens an audio device "
+                "when it starts (relaxgen makes files and never plays them), and the Python package "
+                f"'espeakng-loader' is not usable ({wheel_problem}): install it (pip install espeakng-loader) "
+                "or espeak-ng 1.52 or newer")
+        _ESPEAK_SOURCE = f"system-{version[0]}.{version[1]}"
+        return _ESPEAK_SOURCE
+    raise SynthesisError(
+        f"espeak-ng was not found ({wheel_problem}): install the Python package 'espeakng-loader' "
+        "(pip install espeakng-loader) or the system package (apt-get install espeak-ng)"
+    )
 
 
 class Pyttsx3Engine:

