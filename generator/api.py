@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,10 @@ from .errors import AudioError, ProfileError, RelaxgenError, ScriptError
 from .export.tags import TagInfo, write_tags
 from .fsutil import atomic_path
 from .interrupts import owned_signals
-from .model import Bed, ClipRequest, Cue, Segment, Speech, Timeline, VoiceProfile
+from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
 from .profile import Profile
+from .script.fill import choose, keep, order, pieces, reaches, unreachable
 from .script.library import template_globals
 from .script.markers import parse_script
 from .script.practice import with_closing
@@ -45,7 +46,7 @@ from .script.render import (
 from .script.sounds import SoundFolders, listener_sounds, template_sounds
 from .script.timeline import (
     PlanSettings,
-    _Step,
+    Step,
     clip_requests,
     estimate_ms,
     fit_factor,
@@ -80,14 +81,28 @@ class Prepared:
     rendered: Rendered
     segments: list[Segment]
     voice: VoiceProfile
-    steps: list[_Step]
-    requests: list[ClipRequest]
+    steps: list[Step]  # every step, the optional pieces' too
     target_ms: float | None
     profile: Profile
     resolution: Resolution  # which voice speaks for the profile's voice here, and why
     sounds: SoundFolders  # where the template's sound files are found
     bed_file: Path | None = None  # the listener's bed file, found (None: the bed is not a file)
-    closing: str = ""  # spoken last (see prepare); its time comes on top of the target
+    closing: str = ""  # spoken last (see prepare), within the target length
+    taken: tuple[int, ...] | None = None  # the optional pieces spoken, in the order added (None: all)
+
+    @property
+    def spoken(self) -> list[Step]:
+        """The steps this session speaks: the core and the optional pieces taken."""
+        return keep(self.steps, range(len(self.steps)) if self.taken is None else self.taken)
+
+    @property
+    def requests(self) -> list[ClipRequest]:
+        """The clips this session speaks (unique, in first-use order)."""
+        return clip_requests(self.spoken)
+
+    def left_out(self) -> list[int]:
+        """The optional pieces not spoken, in script order."""
+        return [p.index for p in pieces(self.steps) if self.taken is not None and p.index not in self.taken]
 
     def sound_file(self, name: str) -> Path:
         """The sound file a marker names (checked by :func:`prepare` already)."""
@@ -165,7 +180,7 @@ def prepare(
 
     steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize)
     return Prepared(
-        path, rendered, segments, voice, steps, clip_requests(steps),
+        path, rendered, segments, voice, steps,
         None if target is None else target * 60000.0, profile, voices.resolution(voice.name), sounds, bed_file,
         closing,
     )
@@ -219,15 +234,14 @@ def plan_settings(profile: Profile) -> PlanSettings:
 
 
 def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
-    """Fit elastic pauses to the target and lay out the timeline."""
+    """Fit the elastic pauses of the steps spoken to the target and lay out the timeline."""
     def speech_ms(c: ClipRequest) -> float:
         return durations[c]
 
     cue_ms = _cue_ms(prep.sound_file)
     ps = plan_settings(prep.profile)
-    target = None if prep.target_ms is None else prep.target_ms + _closing_ms(prep, speech_ms)
-    factor = fit_factor(prep.steps, speech_ms, cue_ms, target, ps, prep.rendered.name)
-    tl = layout(prep.steps, speech_ms, cue_ms, factor, ps)
+    factor = fit_factor(prep.spoken, speech_ms, cue_ms, prep.target_ms, ps, prep.rendered.name)
+    tl = layout(prep.spoken, speech_ms, cue_ms, factor, ps)
     if tl.total_ms > MAX_SESSION_MIN * 60000:
         h, m = divmod(round(tl.total_ms / 60000), 60)
         raise ScriptError(f"{prep.rendered.name}: the session would last {h} h {m:02d} min; a session can be at "
@@ -238,17 +252,51 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
 MAX_SESSION_MIN = 180  # the longest session (as --minutes allows)
 
 
-def _closing_ms(prep: Prepared, speech_ms: Callable[[ClipRequest], float]) -> float:
-    """The closing line's own time (its clip and the pause before it): the session keeps its
-    target length and the line comes on top."""
-    if not prep.closing:
-        return 0.0
-    line = Speech(prep.closing)  # the inserted segment is the only speech without a source position
-    for i in range(len(prep.steps) - 1, -1, -1):
-        st = prep.steps[i]
-        if st.clip is not None and st.seg == line:
-            return speech_ms(st.clip) + (prep.steps[i - 1].gap_ms if i else 0.0)
-    return 0.0
+def select(prep: Prepared, speech_ms: Callable[[ClipRequest], float]) -> Prepared:
+    """``prep`` with the optional pieces chosen for its target from these speech lengths
+    (:mod:`generator.script.fill`); a ScriptError names the lengths it can reach, or the
+    piece that leaves a hole, when none reaches the target."""
+    rs = reaches(prep.steps, speech_ms, _cue_ms(prep.sound_file), plan_settings(prep.profile))
+    r = choose(rs, prep.target_ms)
+    if r is None:
+        assert prep.target_ms is not None
+        raise ScriptError(unreachable(rs, pieces(prep.steps), prep.target_ms, prep.rendered.name))
+    return replace(prep, taken=r.taken)
+
+
+def estimated(prep: Prepared) -> Prepared:
+    """The pieces chosen from the calibrated estimate of every clip (the same on every machine)."""
+    return select(prep, estimate_ms)
+
+
+def settle(prep: Prepared, lengths: dict[ClipRequest, float],
+           speak: Callable[[list[ClipRequest]], Mapping[ClipRequest, float]]) -> Prepared:
+    """``prep``'s choice corrected on the real clips (``lengths``, the spoken ones), so the fit holds
+    when a real clip differs from its estimate: while the real speech is too long for the target,
+    the last piece added is left out again; while it is too short, the next piece in order is
+    spoken (``speak`` makes its clips and gives their lengths) and added. Both steps depend only
+    on the clips' real lengths, so the result is as deterministic as the engine."""
+    if prep.target_ms is None or prep.taken is None:
+        return prep
+    target = prep.target_ms
+    added = [p.index for p in order(pieces(prep.steps))]
+    k, moved = len(prep.taken), 0
+
+    def length(c: ClipRequest) -> float:
+        return lengths[c] if c in lengths else estimate_ms(c)
+
+    while True:
+        rs = reaches(prep.steps, length, _cue_ms(prep.sound_file), plan_settings(prep.profile))
+        r = rs[k]
+        if r.reaches(target):
+            return replace(prep, taken=r.taken)
+        step = -1 if target < r.shortest_ms else 1
+        if not 0 <= k + step < len(rs) or moved == -step:  # out of pieces, or a hole between two choices
+            raise ScriptError(unreachable(rs, pieces(prep.steps), target, prep.rendered.name))
+        k, moved = k + step, step
+        new = [c for c in clip_requests(keep(prep.steps, added[:k])) if c not in lengths]
+        if new:
+            lengths.update(speak(new))
 
 
 def plan(
@@ -268,12 +316,18 @@ def plan(
     no_engine = estimate or engine == "fake"
     prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine,
                    sounds_dirs=sounds_dirs, closing=closing)
+    prep = estimated(prep)
     if no_engine:
-        durations = {c: estimate_ms(c) for c in prep.requests}
-    else:
-        clips = syn.synthesize_all(prep.requests)
-        durations = {c: clips[c].dur_ms for c in prep.requests}
-    return prep, timed(prep, durations)
+        return prep, timed(prep, {c: estimate_ms(c) for c in prep.requests})
+    lengths = _spoken_lengths(syn, prep.requests)
+    prep = settle(prep, lengths, partial(_spoken_lengths, syn))
+    return prep, timed(prep, lengths)
+
+
+def _spoken_lengths(syn: Synthesizer, requests: list[ClipRequest],
+                    progress: Callable[[int, int], None] | None = None) -> dict[ClipRequest, float]:
+    clips = syn.synthesize_all(requests, progress)
+    return {c: clips[c].dur_ms for c in requests}
 
 
 def plan_session(
@@ -351,10 +405,17 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
     syn = synth or Synthesizer(ClipCache(options.cache_dir or default_cache_dir()), jobs=options.jobs)
     prep = prepare(template, profile, minutes, options.engine, list(options.include_dirs), synth=syn,
                    sounds_dirs=list(options.sounds_dirs), closing=options.closing)
-    if prep.target_ms is None:  # a far too long script fails before any speech (a target is capped anyway)
+    prep = estimated(prep)  # a length out of reach fails before any speech
+    if prep.target_ms is None:  # so does a far too long script (a target is capped anyway)
         timed(prep, {c: estimate_ms(c) for c in prep.requests})
     before = (syn.stats.synthesized, syn.stats.cached)
-    clips = syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None)
+    clips = dict(syn.synthesize_all(prep.requests, (lambda i, n: progress("speech", i / n)) if progress else None))
+
+    def speak(more: list[ClipRequest]) -> dict[ClipRequest, float]:
+        clips.update(syn.synthesize_all(more))
+        return {c: clips[c].dur_ms for c in more}
+
+    prep = settle(prep, {c: clips[c].dur_ms for c in prep.requests}, speak)
     if synth is None:
         syn.close()  # our own speech workers are not needed while mixing: free their memory
         stop_mp_helpers(helpers)  # and the fork server and resource tracker started for them

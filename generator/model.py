@@ -104,7 +104,26 @@ class RateChange:
     pos: SourcePos | None = None
 
 
-Segment = Speech | Gap | Pause | Chapter | Cue | Bed | Breathe | VoiceChange | RateChange
+@dataclass(frozen=True)
+class OptionalStart:
+    """``[optional 2]``: guidance from here to ``[/optional]`` may be left out, with its pauses.
+
+    The planner adds such pieces while the session has time for them, lowest ``priority``
+    first (ties in script order); see :mod:`generator.script.fill`."""
+
+    priority: int = 1
+    pos: SourcePos | None = None
+
+
+@dataclass(frozen=True)
+class OptionalEnd:
+    """``[/optional]``: the end of an optional piece."""
+
+    pos: SourcePos | None = None
+
+
+Segment = (Speech | Gap | Pause | Chapter | Cue | Bed | Breathe | VoiceChange | RateChange | OptionalStart
+           | OptionalEnd)
 
 # ---------------------------------------------------------------- voices and clips
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api import prepare, timed
+from ..api import estimated, prepare, timed
 from ..audio.clips import SR
 from ..audio.encode import DEFAULT_QUALITY
 from ..errors import RelaxgenError
@@ -129,6 +129,7 @@ def _session(t: SessionTask, syn: Synthesizer, seen: dict[str, int], speech: dic
     prep = prepare(t.template, profile_from_dict(t.profile), t.minutes, o.get("engine"),
                    [Path(x) for x in o.get("include_dirs", ())], synth=syn,
                    sounds_dirs=[Path(x) for x in o.get("sounds_dirs", ())], closing=t.closing)
+    prep = estimated(prep)  # the optional pieces the build will speak
     durations: dict[ClipRequest, float] = {}
     for r in dict.fromkeys(prep.requests):
         key = syn.key(r)

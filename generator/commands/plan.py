@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..api import plan as plan_api
-from ..script.planio import timeline_dict, timeline_table
+from ..script.fill import pieces
+from ..script.planio import pieces_list, pieces_table, timeline_dict, timeline_table
 from ._options import (
     cache_option,
     engine_option,
@@ -45,10 +46,14 @@ def plan(template: str, profile_path: Path | None, sets: tuple[str, ...], minute
     prep, tl = plan_api(template, profile, minutes, engine=engine, estimate=estimate, cache_dir=cache_dir,
                         include_dirs=list(include_dirs), sounds_dirs=list(sounds_dirs))
     title = prep.title
+    ps = pieces(prep.steps)
     if as_json:
-        click.echo(json.dumps(timeline_dict(tl, title), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**timeline_dict(tl, title), "pieces": pieces_list(ps, prep.taken)},
+                              ensure_ascii=False, indent=2))
     else:
         click.echo(timeline_table(tl, title))
+        if ps:
+            click.echo(pieces_table(ps, prep.taken))
 
 
 def register(cli: click.Group) -> None:

@@ -16,6 +16,8 @@ from ..model import (
     Breathe,
     Chapter,
     Cue,
+    OptionalEnd,
+    OptionalStart,
     Pause,
     RateChange,
     Segment,
@@ -34,7 +36,8 @@ from .values import (
 
 BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
 CUE_NAMES = ("bell", "chime", "gong", "tone")
-MARKER_NAMES = ("pause", "chapter", "bell", "cue", "bed", "breathe", "voice", "rate")
+MARKER_NAMES = ("pause", "chapter", "bell", "cue", "bed", "breathe", "voice", "rate", "optional", "/optional")
+MAX_PRIORITY = 99
 MAX_MARKER_LEN = 500
 
 
@@ -43,7 +46,7 @@ def parse_marker(body: str, pos: SourcePos | None = None) -> Segment:
     stripped = body.strip()
     if not stripped:
         raise ScriptError("empty marker '[]'; write '[[' for a literal bracket", pos)
-    m = re.match(r"([A-Za-z][\w-]*)", stripped)
+    m = re.match(r"(/?[A-Za-z][\w-]*)", stripped)
     if not m:
         raise ScriptError(f"cannot read marker '[{stripped}]'; write '[[' for a literal bracket", pos)
     name = m.group(1).lower()
@@ -154,6 +157,21 @@ def _m_breathe(args: list[str], named: dict[str, str], pos: SourcePos | None) ->
     return spec
 
 
+def _m_optional(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
+    only_options(named, (), "optional", pos)
+    if len(args) > 1 or (args and not re.fullmatch(r"\d+", args[0])) or (args and not 1 <= int(args[0]) <= MAX_PRIORITY):
+        raise ScriptError(f"[optional] takes one priority, a whole number from 1 (added first) to {MAX_PRIORITY}, "
+                          "e.g. [optional 2]; end the piece with [/optional]", pos)
+    return OptionalStart(int(args[0]) if args else 1, pos)
+
+
+def _m_optional_end(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
+    only_options(named, (), "/optional", pos)
+    if args:
+        raise ScriptError("[/optional] takes nothing: it ends the piece that [optional N] began", pos)
+    return OptionalEnd(pos)
+
+
 def _m_voice(args: list[str], named: dict[str, str], pos: SourcePos | None) -> Segment:
     only_options(named, (), "voice", pos)
     if len(args) != 1:
@@ -184,6 +202,8 @@ _HANDLERS: dict[str, Callable[[list[str], dict[str, str], SourcePos | None], Seg
     "breathe": _m_breathe,
     "voice": _m_voice,
     "rate": _m_rate,
+    "optional": _m_optional,
+    "/optional": _m_optional_end,
 }
 
 
@@ -230,4 +250,8 @@ def render_marker(seg: Segment) -> str:
         return f"[voice {seg.name}]"
     if isinstance(seg, RateChange):
         return f"[rate {_num(seg.factor * 100)}%]"
+    if isinstance(seg, OptionalStart):
+        return f"[optional {seg.priority}]"
+    if isinstance(seg, OptionalEnd):
+        return "[/optional]"
     raise TypeError(f"not a marker segment: {seg!r}")

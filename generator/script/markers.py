@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 from ..errors import ScriptError, SourcePos
 from ..model import (
+    Bed,
     Breathe,
     Cue,
     Gap,
+    OptionalEnd,
+    OptionalStart,
     Pause,
+    RateChange,
     Segment,
     Speech,
+    VoiceChange,
 )
 from .grammar import MAX_MARKER_LEN, parse_marker
 
@@ -169,7 +174,41 @@ def parse_script(
         buf.append(ch)
         i += 1
     flush(n)
-    return _assemble(raw, loc)
+    return check_optional(_assemble(raw, loc))
+
+
+def check_optional(segs: list[Segment]) -> list[Segment]:
+    """Optional pieces are closed, not nested, take time and change no state (a bed, voice or
+    rate set inside a piece that is left out would change everything after it)."""
+    start: OptionalStart | None = None
+    takes_time = False
+    for seg in segs:
+        if isinstance(seg, OptionalStart):
+            if start is not None:
+                raise ScriptError(f"[optional] inside the optional piece that began at {_at(start)}; "
+                                  "end that piece with [/optional] first (pieces do not nest)", seg.pos)
+            start, takes_time = seg, False
+        elif isinstance(seg, OptionalEnd):
+            if start is None:
+                raise ScriptError("[/optional] without an [optional N] before it", seg.pos)
+            if not takes_time:
+                raise ScriptError("this optional piece is empty: put the speech and pauses that may be "
+                                  "left out between [optional N] and [/optional]", start.pos)
+            start = None
+        elif start is not None:
+            if isinstance(seg, Bed | VoiceChange | RateChange):
+                name = {Bed: "bed", VoiceChange: "voice", RateChange: "rate"}[type(seg)]
+                raise ScriptError(f"[{name}] inside an optional piece: it would change the rest of the session "
+                                  "only when the piece is taken; put it before [optional] or after [/optional]",
+                                  seg.pos)
+            takes_time = takes_time or isinstance(seg, Speech | Pause | Cue | Breathe)
+    if start is not None:
+        raise ScriptError("[optional] is never closed: end the piece with [/optional]", start.pos)
+    return segs
+
+
+def _at(seg: OptionalStart) -> str:
+    return f"line {seg.pos.line}" if seg.pos else "an earlier line"
 
 
 def _assemble(raw: list[tuple[str, object, int]], loc: _Locator) -> list[Segment]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import TBed, TBreath, TChapter, TCue, Timeline, TPause, TSpeech
+from .fill import Piece, order
 from .grammar import render_marker
 
 
@@ -71,3 +72,22 @@ def timeline_table(tl: Timeline, title: str = "") -> str:
     lines.append(f"total {clock(tl.total_ms)} ({tl.total_ms / 60000:.2f} min), speech {speech_pct:.0f}%, "
                  f"{len(tl.chapters)} chapter{'' if len(tl.chapters) == 1 else 's'}")
     return "\n".join(line for line in lines if line is not None)
+
+
+def pieces_list(ps: list[Piece], taken: tuple[int, ...] | None) -> list[dict[str, Any]]:
+    """The optional pieces in the order the planner adds them, each taken or left out."""
+    chosen = set(range(len(ps)) if taken is None else taken)
+    return [{"at": str(p.pos) if p.pos else "", "priority": p.priority, "text": p.text,
+             "taken": p.index in chosen} for p in order(ps)]
+
+
+def pieces_table(ps: list[Piece], taken: tuple[int, ...] | None) -> str:
+    """``relaxgen plan``'s lines on the optional pieces: which were taken and which left out."""
+    rows = pieces_list(ps, taken)
+    if not rows:
+        return ""
+    n = sum(r["taken"] for r in rows)
+    lines = [f"optional pieces: {n} of {len(rows)} taken (in the order they are added)"]
+    for r, p in zip(rows, order(ps), strict=True):
+        lines.append(f"  {'taken   ' if r['taken'] else 'left out'}  {p.describe()}")
+    return "\n".join(lines)

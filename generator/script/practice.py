@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProfileError, did_you_mean
-from ..model import Breathe, Chapter, Gap, Segment, Speech
+from ..model import Breathe, Chapter, Gap, OptionalEnd, OptionalStart, Segment, Speech
 
 SCHEDULE_KEYS = ("start", "practice_time", "timezone")
 DEFAULT_PRACTICE_TIME = "19:00"
@@ -186,5 +186,9 @@ def with_closing(segments: list[Segment], line: str) -> list[Segment]:
     if not line:
         return segments
     at = max((i for i, s in enumerate(segments) if isinstance(s, Speech | Breathe | Chapter)), default=-1) + 1
-    lead: list[Segment] = [Gap("paragraph")] if at and isinstance(segments[at - 1], Speech) else []
+    opened = [i for i, s in enumerate(segments[:at]) if isinstance(s, OptionalStart | OptionalEnd)]
+    if opened and isinstance(segments[opened[-1]], OptionalStart):  # never inside a piece that may be left out
+        at = next(i for i in range(at, len(segments)) if isinstance(segments[i], OptionalEnd)) + 1
+    before = [s for s in segments[:at] if not isinstance(s, OptionalStart | OptionalEnd)]
+    lead: list[Segment] = [Gap("paragraph")] if before and isinstance(before[-1], Speech) else []
     return [*segments[:at], *lead, Speech(line), *segments[at:]]

@@ -8,7 +8,7 @@ the target length.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import ScriptError, closest
 from ..model import (
@@ -18,6 +18,8 @@ from ..model import (
     ClipRequest,
     Cue,
     Gap,
+    OptionalEnd,
+    OptionalStart,
     Pause,
     RateChange,
     Segment,
@@ -48,14 +50,20 @@ class PlanSettings:
     tail_ms: float = 4000.0
 
 
+def tolerance_ms(target_ms: float) -> float:
+    """How far a session may land from its target: ±1 % or ±2 s, whichever is larger."""
+    return max(FIT_TOLERANCE * target_ms, FIT_TOLERANCE_MS)
+
+
 @dataclass(frozen=True)
-class _Step:
+class Step:
     """A segment with its speech resolved to a clip request."""
 
     seg: Segment
     clip: ClipRequest | None = None
     prompts: tuple[tuple[str, ClipRequest], ...] = ()  # breathe: (phase, clip)
     gap_ms: float = 0.0
+    piece: int | None = None  # the optional piece it belongs to (script order), None: the core
 
 
 def resolve(
@@ -65,9 +73,9 @@ def resolve(
     rate: float,
     voice_id: Callable[[VoiceProfile], str],
     normalize: Callable[[str, str], str],
-) -> list[_Step]:
+) -> list[Step]:
     """Give every speech segment (and breathing prompt) its clip request."""
-    steps: list[_Step] = []
+    steps: list[Step] = []
     cur_voice = voice
     cur_rate = rate
 
@@ -92,26 +100,40 @@ def resolve(
                     f"unknown voice '{seg.name}'; closest voice profiles: {', '.join(near)}", seg.pos
                 )
             cur_voice = voices[seg.name]
-            steps.append(_Step(seg))
+            steps.append(Step(seg))
         elif isinstance(seg, RateChange):
             cur_rate = rate * seg.factor
-            steps.append(_Step(seg))
+            steps.append(Step(seg))
         elif isinstance(seg, Speech):
-            steps.append(_Step(seg, clip=request(seg.text)))
+            steps.append(Step(seg, clip=request(seg.text)))
         elif isinstance(seg, Gap):
             ms = cur_voice.paragraph_pause_ms if seg.kind == "paragraph" else cur_voice.sentence_pause_ms
-            steps.append(_Step(seg, gap_ms=ms))
+            steps.append(Step(seg, gap_ms=ms))
         elif isinstance(seg, Breathe):
             words = BREATH_PROMPTS.get(cur_voice.language, BREATH_PROMPTS["en"])
             phases = ["in"] + (["hold"] if seg.hold_s > 0 else []) + ["out"]
             prompts = tuple((ph, request(words[ph])) for ph in phases) if seg.guided else ()
-            steps.append(_Step(seg, prompts=prompts))
+            steps.append(Step(seg, prompts=prompts))
         else:
-            steps.append(_Step(seg))
-    return steps
+            steps.append(Step(seg))
+    return _in_pieces(steps)
 
 
-def clip_requests(steps: Sequence[_Step]) -> list[ClipRequest]:
+def _in_pieces(steps: list[Step]) -> list[Step]:
+    """Number the optional pieces in script order and mark every step inside one (the
+    ``[optional]``/``[/optional]`` markers too); the parser has checked they pair up."""
+    out: list[Step] = []
+    count, current = 0, None
+    for st in steps:
+        if isinstance(st.seg, OptionalStart):
+            current, count = count, count + 1
+        out.append(st if current is None else replace(st, piece=current))
+        if isinstance(st.seg, OptionalEnd):
+            current = None
+    return out
+
+
+def clip_requests(steps: Sequence[Step]) -> list[ClipRequest]:
     """Unique clip requests, in first-use order."""
     seen: dict[ClipRequest, None] = {}
     for st in steps:
@@ -123,18 +145,18 @@ def clip_requests(steps: Sequence[_Step]) -> list[ClipRequest]:
 
 
 def length_range(
-    steps: Sequence[_Step],
+    steps: Sequence[Step],
     speech_ms: Callable[[ClipRequest], float],
     cue_ms: Callable[[Cue], float],
     settings: PlanSettings = PlanSettings(),
 ) -> tuple[float, float]:
     """The shortest and longest total length the elastic pauses allow."""
-    fixed, lo, hi = _sums(steps, speech_ms, cue_ms, settings)
+    fixed, lo, hi = sums(steps, speech_ms, cue_ms, settings)
     return fixed + lo, fixed + hi
 
 
-def _sums(
-    steps: Sequence[_Step],
+def sums(
+    steps: Sequence[Step],
     speech_ms: Callable[[ClipRequest], float],
     cue_ms: Callable[[Cue], float],
     settings: PlanSettings,
@@ -161,7 +183,7 @@ def _sums(
 
 
 def fit_factor(
-    steps: Sequence[_Step],
+    steps: Sequence[Step],
     speech_ms: Callable[[ClipRequest], float],
     cue_ms: Callable[[Cue], float],
     target_ms: float | None,
@@ -169,29 +191,29 @@ def fit_factor(
     name: str = "the script",
 ) -> float:
     """The factor (0 = every elastic pause at its minimum, 1 = maximum) that hits the target."""
-    fixed, lo, hi = _sums(steps, speech_ms, cue_ms, settings)
+    fixed, lo, hi = sums(steps, speech_ms, cue_ms, settings)
     if target_ms is None:
         return 0.5
-    tol = max(FIT_TOLERANCE * target_ms, FIT_TOLERANCE_MS)
+    tol = tolerance_ms(target_ms)
     shortest, longest = fixed + lo, fixed + hi
     if target_ms < shortest - tol or target_ms > longest + tol:
         raise ScriptError(
-            f"{name} cannot last {_mins(target_ms)}: with this voice and profile it can last "
-            f"{_mins(shortest)} to {_mins(longest)}; choose a length in that range"
+            f"{name} cannot last {mins(target_ms)}: with this voice and profile it can last "
+            f"{mins(shortest)} to {mins(longest)}; choose a length in that range"
         )
     if hi <= lo:
         return 0.0
     return min(1.0, max(0.0, (target_ms - shortest) / (hi - lo)))
 
 
-def _mins(ms: float) -> str:
+def mins(ms: float) -> str:
     """A length as m:ss (whole seconds), e.g. '2:05 min'."""
     m, sec = divmod(int(round(ms / 1000)), 60)
     return f"{m}:{sec:02d} min"
 
 
 def layout(
-    steps: Sequence[_Step],
+    steps: Sequence[Step],
     speech_ms: Callable[[ClipRequest], float],
     cue_ms: Callable[[Cue], float],
     factor: float,
@@ -232,13 +254,13 @@ def layout(
     return Timeline(tuple(items), round(total, 1))
 
 
-def _takes_time(st: _Step) -> bool:
+def _takes_time(st: Step) -> bool:
     return st.clip is not None or isinstance(st.seg, Gap | Pause | Cue | Breathe)
 
 
 def _layout_breath(
     items: list[TimelineItem],
-    st: _Step,
+    st: Step,
     s: Breathe,
     t: float,
     speech_ms: Callable[[ClipRequest], float],

@@ -69,7 +69,7 @@ _ESPEAK_SOURCE: str | None = None
 SILENT_SINCE = (1, 52)
 
 
-def _lib_version(lib: ctypes.CDLL) -> tuple[int, int]:
+def lib_version(lib: ctypes.CDLL) -> tuple[int, int]:
     """espeak-ng's version from ``espeak_Info``, which needs no initialisation."""
     info = lib.espeak_Info
     info.restype = ctypes.c_char_p
@@ -109,7 +109,7 @@ def ensure_espeak() -> str:
     if system:
         try:
             lib = ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
-            version = _lib_version(lib)
+            version = lib_version(lib)
         except (OSError, AttributeError) as e:
             raise SynthesisError(f"the system espeak-ng ({system}) could not be loaded ({e}): install the "
                                  "Python package 'espeakng-loader' (pip install espeakng-loader)") from None

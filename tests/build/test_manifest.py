@@ -28,7 +28,7 @@ def test_loads_the_test_course() -> None:
     assert [s.number for s in m.sessions] == [1, 2, 3]
     s1, s2, _ = m.sessions
     assert Path(s1.script).is_absolute() and Path(s1.script).name == "day1.j2"
-    assert s1.minutes == 0.2 and s1.day == 1 and dict(s1.variables) == {"focus": "shoulders"}
+    assert s1.minutes == 0.3 and s1.day == 1 and dict(s1.variables) == {"focus": "shoulders"}
     assert s2.title == "Day 2: hands" and s2.variables == ()
 
 

@@ -35,13 +35,14 @@ Let your shoulders drop.
 
 
 def _system_espeak() -> tuple[int, int] | None:
-    """The system libespeak-ng's version, or None when the system has none."""
-    found = ctypes.util.find_library("espeak-ng")
-    if not found:
+    """The system libespeak-ng's version, or None when the system has none (asked in a fresh
+    process: this one may have loaded the wheel's library under the same name already)."""
+    if not ctypes.util.find_library("espeak-ng"):
         return None
-    from generator.tts.espeak import _lib_version
-
-    return _lib_version(ctypes.CDLL(found))
+    code = ("import ctypes, ctypes.util; from generator.tts.espeak import lib_version; "
+            "print(*lib_version(ctypes.CDLL(ctypes.util.find_library('espeak-ng'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), int(out[1])
 
 
 @pytest.fixture
