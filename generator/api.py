@@ -73,6 +73,13 @@ def template_variables(profile: Profile) -> dict[str, Any]:
     return variables
 
 
+def course_context(earlier: tuple[str, ...], template: Path) -> dict[str, Any]:
+    """The template variable ``course``: this session's place in its pack or course (``session``,
+    1-based; 1 on its own), the scripts heard in the sessions before it (``earlier``) and
+    whether this script is one of them (``heard``)."""
+    return {"session": len(earlier) + 1, "earlier": list(earlier), "heard": template.stem in earlier}
+
+
 @dataclass
 class Prepared:
     """A session rendered, parsed and resolved to clip requests; not yet timed."""
@@ -151,6 +158,7 @@ def prepare(
         target = front.minutes
     variables = template_variables(profile)
     variables["minutes"] = target  # the length this session is fitted to (None: the script's choice)
+    variables["course"] = course_context(profile.earlier, path)
     rendered = render_template(path, variables, include_dirs)
     if rendered.front.language and rendered.front.language != profile.language:
         raise ScriptError(

@@ -55,6 +55,9 @@ class Profile:
     # CSV's, the working folder for --set; None: the working folder) and, for errors, the source
     bed_dir: str | None = None
     bed_source: str = ""
+    # the scripts (names without suffix) of the sessions before this one in its pack or course,
+    # in order: given by the pack, never by a profile file (the template variable ``course``)
+    earlier: tuple[str, ...] = ()
 
     @property
     def voice_name(self) -> str:
@@ -83,7 +86,7 @@ class Profile:
         return d
 
 
-NOT_KEYS = ("extra", "bed_dir", "bed_source")  # fields no profile file, CSV or --set names
+NOT_KEYS = ("extra", "bed_dir", "bed_source", "earlier")  # fields no profile file, CSV or --set names
 PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in NOT_KEYS)
 
 

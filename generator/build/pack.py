@@ -165,13 +165,16 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
                              manifest.start, days)
     plan.reminders = settings.reminders
     following = next_days(days)
+    earlier: list[str] = []
     for (s, path, title), day in zip(planned, days, strict=True):
         nxt = following.get(s.number)
         closing = "" if nxt is None or profile.sleep or s.day is None else \
             closing_line(profile.language, profile.address, day.day, nxt)
+        listener = replace(session_profile(profile, s), earlier=tuple(earlier))
+        earlier.append(path.stem)
         task = SessionTask(
             folder=str(folder), name=day.file, template=str(path),
-            profile=profile_to_dict(session_profile(profile, s)), minutes=s.minutes, title=title,
+            profile=profile_to_dict(listener), minutes=s.minutes, title=title,
             album=manifest.title, artist=artist, comment=comment, track=(s.number, total),
             cover=str(folder / plan.cover) if plan.cover else None, options=settings.options(),
             split_chapters=settings.split_chapters, label=label,

@@ -34,13 +34,14 @@ CHAPTER_PLAYLIST = "playlist.m3u8"
 
 def profile_to_dict(p: Profile) -> dict[str, Any]:
     d = dataclasses.asdict(p)
-    d["skip"], d["gentle"] = list(p.skip), list(p.gentle)
+    d["skip"], d["gentle"], d["earlier"] = list(p.skip), list(p.gentle), list(p.earlier)
     return d
 
 
 def profile_from_dict(d: dict[str, Any]) -> Profile:
     d = dict(d)
     d["skip"], d["gentle"] = tuple(d.get("skip", ())), tuple(d.get("gentle", ()))
+    d["earlier"] = tuple(d.get("earlier", ()))
     return Profile(**d)
 
 
