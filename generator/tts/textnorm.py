@@ -10,6 +10,7 @@ function applied in a fixed order by :func:`normalize`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["LANGUAGES", "normalize"]
@@ -351,6 +352,7 @@ def _separators(text: str, lang: str) -> str:
     return re.sub(rf"(?<={_AN}) *(?:[–—]| - ) *(?={_AN})", ", ", text)
 
 
+@functools.lru_cache(maxsize=16384)  # a library of scripts says the same sentences again and again
 def normalize(text: str, language: str) -> str:
     """Return *text* as it should be spoken in *language* ("en" or "de")."""
     if language not in LANGUAGES:
