@@ -31,7 +31,7 @@ from .interrupts import owned_signals
 from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
 from .profile import Profile
-from .script.fill import choose, keep, order, pieces, reaches, unreachable
+from .script.fill import Reach, choose, keep, order, pieces, reaches, unreachable
 from .script.library import template_globals
 from .script.markers import parse_script
 from .script.practice import with_closing
@@ -270,6 +270,12 @@ def select(prep: Prepared, speech_ms: Callable[[ClipRequest], float]) -> Prepare
         assert prep.target_ms is not None
         raise ScriptError(unreachable(rs, pieces(prep.steps), prep.target_ms, prep.rendered.name))
     return replace(prep, taken=r.taken)
+
+
+def reach(prep: Prepared) -> list[Reach]:
+    """What ``prep`` can reach by the calibrated estimate: the core alone, then with each piece
+    added in order (:func:`generator.script.fill.reaches`)."""
+    return reaches(prep.steps, estimate_ms, _cue_ms(prep.sound_file), plan_settings(prep.profile))
 
 
 def estimated(prep: Prepared) -> Prepared:

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .api import plan
+from .api import plan, reach
 from .errors import RelaxgenError
 from .paths import display, scripts_dir
 from .profile import LANGUAGES, Profile, apply_overrides
+from .script.fill import holes, pieces
 from .script.render import TEMPLATE_SUFFIXES, FrontMatter, OptionCase, parse_front_matter
+from .script.timeline import mins
 from .tts.voices import ADDED, load_voices, preference
 from .tts.voicestore import CALM_WPM
 
@@ -108,11 +110,23 @@ def check_template(path: Path) -> list[Problem]:
             for wpm in rates or (base_wpm,):
                 other = wpm != base_wpm  # another voice than the profile's own engine
                 voiced = replace(prof, rate=prof.rate * wpm / base_wpm) if other else prof
+                lo, hi = front.range_for(case)
+                seen: set[str] = set()
                 for m in _lengths(front, case):
                     try:
-                        plan(path, voiced, m, engine="fake")
+                        prep, _tl = plan(path, voiced, m, engine="fake")
                     except RelaxgenError as e:
                         hint = ("; declare the lengths it reaches with this option in the front matter "
                                 "([[options]] min_minutes / max_minutes)") if case else ""
                         problems.append(Problem(name, where, m, str(e) + hint, option, wpm if other else None))
+                        continue
+                    inside = [h for h in holes(reach(prep), pieces(prep.steps), None if lo is None else lo * 60000,
+                                               None if hi is None else hi * 60000)
+                              if h.describe() not in seen]
+                    for h in inside:
+                        seen.add(h.describe())
+                        problems.append(Problem(name, where, m, (
+                            f"no length from {mins(h.after_ms)} to {mins(h.before_ms)} can be reached (a hole in the "
+                            f"declared range): {h.describe()}; widen the elastic pauses before it or shorten it"),
+                            option, wpm if other else None))
     return problems

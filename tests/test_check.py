@@ -106,3 +106,27 @@ def test_the_built_in_library_passes_check(path: Path) -> None:
     """Every built-in script reaches its declared lengths with every declared option, at every
     default voice's rate, in both German forms of address."""
     assert check_template(path) == []
+
+
+def test_a_hole_in_the_declared_range_names_its_piece(tmp_path: Path) -> None:
+    """The ends reach, the middle does not: check names the piece whose addition jumps past
+    what the elastic pauses before it reach."""
+    t = tmp_path / "h.j2"
+    t.write_text("""{#---
+title = "Hole"
+minutes = 0.5
+min_minutes = 0.3
+max_minutes = 1
+---#}
+Hello there. [pause 2-12s]
+[optional]
+This piece is far too long for the pauses around it to absorb, so there are lengths no choice reaches at all, none at all. [pause 20s]
+[/optional]
+Goodbye. [pause 2-12s]
+""", encoding="utf-8")
+    problems = check_template(t)
+    assert problems and all("a hole in the declared range" in p.message for p in problems)
+    assert all(f"{t}:8:1 [optional 1]" in p.message and "widen the elastic pauses" in p.message for p in problems)
+    # widened pauses absorb the piece: no problem left
+    t.write_text(t.read_text(encoding="utf-8").replace("[pause 2-12s]", "[pause 2-24s]"), encoding="utf-8")
+    assert check_template(t) == []
