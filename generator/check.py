@@ -47,18 +47,20 @@ class Problem:
 
 
 def library_templates() -> list[Path]:
-    """The built-in scripts of every language, then the built-in pack and course manifests."""
+    """The built-in scripts of every language."""
     root = scripts_dir()
     out: list[Path] = []
     for lang in LANGUAGES:
         d = root / lang
         if d.is_dir():
             out.extend(sorted(p for p in d.iterdir() if p.suffix in TEMPLATE_SUFFIXES))
-    for kind in ("packs", "courses"):
-        d = root / kind
-        if d.is_dir():
-            out.extend(sorted(d.glob("*.toml")))
     return out
+
+
+def library_manifests() -> list[Path]:
+    """The built-in pack and course manifests."""
+    root = scripts_dir()
+    return [p for kind in ("packs", "courses") for p in sorted((root / kind).glob("*.toml"))]
 
 
 def check_manifest(path: Path) -> list[Problem]:
