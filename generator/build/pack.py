@@ -94,6 +94,7 @@ class PackPlan:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     schedule: Schedule | None = None  # when the listener practises which session
     reminders: bool = False
+    listener: str = ""  # who the pack is for (the page's diary names them in its export)
 
 
 _COVERS: dict[tuple[str, str, str], bytes] = {}
@@ -135,7 +136,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
     if write:
         folder.mkdir(parents=True, exist_ok=True)
     plan = PackPlan(folder, manifest.title, profile.language, manifest.description, manifest.author,
-                    label=label)
+                    label=label, listener=profile.id or profile.name or label or folder.name)
     cover_sha: str | None = None
     try:
         data, cover_name = _cover(manifest, profile.language)
@@ -207,7 +208,7 @@ def pack_export(plan: PackPlan, tracks: list[dict[str, Any]]) -> PackExport:
         ts = tuple(replace(t, day=by_number.get(t.number)) for t in ts)
     return PackExport(plan.title, plan.language, ts, plan.description, plan.author, plan.cover,
                       safety_note(plan.language), key=sch.key if sch else "",
-                      start=sch.start if sch else None, reminders=plan.reminders)
+                      start=sch.start if sch else None, reminders=plan.reminders, listener=plan.listener)
 
 
 def pack_file_names() -> list[str]:
