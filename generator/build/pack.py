@@ -96,6 +96,7 @@ class PackPlan:
     schedule: Schedule | None = None  # when the listener practises which session
     reminders: bool = False
     address: str = "Sie"  # the listener's form of address
+    listener: str = ""  # who the pack is for (the page's diary names them in its export)
 
 
 _COVERS: dict[tuple[str, str, str], bytes] = {}
@@ -138,7 +139,8 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
     if write:
         folder.mkdir(parents=True, exist_ok=True)
     plan = PackPlan(folder, manifest.title, profile.language, manifest.description, manifest.author,
-                    label=label, address=profile.address)
+                    label=label, address=profile.address,
+                    listener=profile.id or profile.name or label or folder.name)
     cover_sha: str | None = None
     try:
         data, cover_name = _cover(manifest, profile.language)
@@ -210,7 +212,8 @@ def pack_export(plan: PackPlan, tracks: list[dict[str, Any]]) -> PackExport:
         ts = tuple(replace(t, day=by_number.get(t.number)) for t in ts)
     return PackExport(plan.title, plan.language, ts, plan.description, plan.author, plan.cover,
                       safety_note(plan.language), key=sch.key if sch else "",
-                      start=sch.start if sch else None, reminders=plan.reminders, address=plan.address)
+                      start=sch.start if sch else None, reminders=plan.reminders, address=plan.address,
+                      listener=plan.listener)
 
 
 def pack_file_names() -> list[str]:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ..errors import ExportError, FileOperationError
 from ..fsutil import atomic_write_text
+from .diarypage import diary_assets, diary_section, diary_text
 from .packdata import TIMELINE_KINDS, PackExport, TrackExport, script_json, timeline_items, to_dict
 
 INDEX_NAME = "index.html"
@@ -129,11 +130,11 @@ _TOKEN = re.compile(r"@@([A-Z_]+)@@")
 
 def ui_text(language: str, address: str = "Sie") -> dict[str, str]:
     """The page's interface strings for ``language`` in the listener's form of address
-    (German: Sie or du; ``de-AT`` -> ``de``; unknown -> English)."""
+    (German: Sie or du; ``de-AT`` -> ``de``; unknown -> English), the diary's
+    (:mod:`generator.export.diarypage`) included."""
     lang = language.split("-")[0].split("_")[0].lower()
-    if lang == "de" and address != "du":
-        return UI["de-Sie"]
-    return UI.get(lang, UI["en"])
+    ui = UI["de-Sie"] if lang == "de" and address != "du" else UI.get(lang, UI["en"])
+    return ui | diary_text(language)
 
 
 def fmt_time(seconds: float) -> str:
@@ -278,6 +279,8 @@ def render_index_html(pack: PackExport) -> str:
         "REMINDERS": _reminders(pack, ui),
         "TRACKS": _track_list(pack, ui),
         "TIMELINES": _timelines(pack, ui),
+        "DIARY": diary_section(pack, ui),
+        **diary_assets(),
         "PACK_JSON": script_json(to_dict(pack)),
         "UI_JSON": script_json(ui),
         **{f"UI_{k.upper()}": _esc(v) for k, v in ui.items()},
