@@ -121,7 +121,7 @@ def _text(v: Any, src: str, key: str, max_len: int = 2000) -> str:
 
 def _local(v: Any, src: str, key: str, local: dict[str, dict[str, str]], max_len: int = 2000) -> str:
     """Text, or a table of texts per language (kept in ``local``); returns the plain text or,
-    for a table, its first language's (what a listener of no particular language sees)."""
+    for a table, its English (else first) text: what a reader of no particular language sees."""
     if not isinstance(v, Mapping):
         return _text(v, src, key, max_len)
     _unknown(v, LANGUAGES, src, f"{key}.")
@@ -129,7 +129,7 @@ def _local(v: Any, src: str, key: str, local: dict[str, dict[str, str]], max_len
     if not texts or not all(texts.values()):
         raise _err(src, key, "needs a text for each language, e.g. { en = \"…\", de = \"…\" }")
     local[key] = texts
-    return texts[sorted(texts)[0]]
+    return texts.get("en") or texts[sorted(texts)[0]]
 
 
 def _unknown(keys: Iterable[str], known: tuple[str, ...], src: str, where: str) -> None:
