@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from .packdata import PackExport
 
+# The lines that name the files, the same in both German forms of address
+_DE_FILES = {
+    "files": [
+        "  playlist.m3u8   alle Einheiten der Reihe nach (öffnet sich in VLC und den meisten Musik-Apps)",
+        "  index.html      eine Player-Seite: im Browser öffnen, funktioniert ohne Internet",
+        "  *.lrc, *.srt    der gesprochene Text mit Zeiten (Liedtext / Untertitel)",
+    ],
+    "reminders_file": "  reminders.ics   eine Erinnerung im Kalender für jede Einheit (siehe unten)",
+}
 # Each language's texts; German in the listener's form of address ("de-Sie", "de-du").
 TEXT: dict[str, dict[str, object]] = {
     "en": {
@@ -52,12 +61,7 @@ TEXT: dict[str, dict[str, object]] = {
         "inside": "Was in diesem Ordner ist",
         "track": "  {file}  ({clock}, {n} Kapitel)",
         "missing": "  ({n} Einheit(en) noch nicht erstellt: Starten Sie die Erstellung noch einmal.)",
-        "files": [
-            "  playlist.m3u8   alle Einheiten der Reihe nach (öffnet sich in VLC und den meisten Musik-Apps)",
-            "  index.html      eine Player-Seite: im Browser öffnen, funktioniert ohne Internet",
-            "  *.lrc, *.srt    der gesprochene Text mit Zeiten (Liedtext / Untertitel)",
-        ],
-        "reminders_file": "  reminders.ics   eine Erinnerung im Kalender für jede Einheit (siehe unten)",
+        **_DE_FILES,
         "phone": [
             "Auf das Handy kopieren",
             "  Android: Verbinden Sie das Handy per USB, wählen Sie „Dateiübertragung“ und kopieren",
@@ -96,12 +100,7 @@ TEXT: dict[str, dict[str, object]] = {
         "inside": "Was in diesem Ordner ist",
         "track": "  {file}  ({clock}, {n} Kapitel)",
         "missing": "  ({n} Einheit(en) noch nicht erstellt: Starte die Erstellung noch einmal.)",
-        "files": [
-            "  playlist.m3u8   alle Einheiten der Reihe nach (öffnet sich in VLC und den meisten Musik-Apps)",
-            "  index.html      eine Player-Seite: im Browser öffnen, funktioniert ohne Internet",
-            "  *.lrc, *.srt    der gesprochene Text mit Zeiten (Liedtext / Untertitel)",
-        ],
-        "reminders_file": "  reminders.ics   eine Erinnerung im Kalender für jede Einheit (siehe unten)",
+        **_DE_FILES,
         "phone": [
             "Auf das Handy kopieren",
             "  Android: Verbinde das Handy per USB, wähle „Dateiübertragung“ und kopiere diesen",
