@@ -10,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from generator.api import Prepared, plan_session, prepare, template_variables, timed
+from generator.api import Prepared, estimated, plan_session, prepare, template_variables, timed
 from generator.check import voice_rates
 from generator.model import Breathe, ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
 from generator.paths import scripts_dir
@@ -34,7 +34,8 @@ ANNOUNCED = re.compile(r"on your own|quietly|for a while|a minute|eine Weile|all
 SIE_FORMS = re.compile(r"\b(Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\b")
 DU_FORMS = re.compile(r"\b(du|Du|dich|Dich|dir|Dir|dein\w*|Dein\w*)\b")
 TAKING_BACK = re.compile(
-    r"open your eyes|eyes open|Augen (auf|öffnen)|Arms firm|Arme fest|stretch your arms|Stretch gently|räkel", re.I
+    r"open your eyes|eyes open|Augen (auf|öffnen)|(öffnen Sie|öffne) die Augen|Arms firm|Arme fest|stretch your arms"
+    r"|Stretch gently|räkel", re.I
 )
 
 
@@ -57,7 +58,7 @@ def plan(name: str, p: Profile, minutes: float) -> Timeline:
     and length (templates see ``minutes`` and may choose how many rounds to do)."""
     key = (name, minutes, *_key(p))
     if key not in _PREPS:
-        prep = prepare(name, p, minutes, "fake")
+        prep = estimated(prepare(name, p, minutes, "fake"))  # the optional pieces the planner takes
         _PREPS[key] = (prep, {c: estimate_ms(c) for c in prep.requests})
     prep, durations = _PREPS[key]
     return timed(prep, durations)
@@ -165,11 +166,36 @@ def test_guided_not_silent(name: str, lang: str) -> None:
     for p in profiles:
         tl = plan(name, p, front(name, lang)[1])
         assert guided_ms(tl) >= tl.total_ms / 3, (name, lang, p.address, guided_ms(tl) / tl.total_ms)
-        # speech (talk and breathing prompts) for at least a third of the default length
-        assert tl.speech_ms >= tl.total_ms / 3, (name, lang, p.address, tl.speech_ms / tl.total_ms)
+        # speech (talk and breathing prompts) for at least a third of the default length; the German
+        # breathing practices have their own band (test_german_speech_share_at_default)
+        if not (lang == "de" and name in GERMAN_SHARE and GERMAN_SHARE[name][0] < 1 / 3):
+            assert tl.speech_ms >= tl.total_ms / 3, (name, lang, p.address, tl.speech_ms / tl.total_ms)
         for length, before in silences(tl):
             if length > 60000:
                 assert ANNOUNCED.search(before), (name, lang, length, before)
+
+
+# speech share at the default length by method (issue 30): breathing 20-50 %, body scan 40-70 %,
+# imagery 40-65 %; the safety introduction is mostly information
+GERMAN_SHARE = {
+    "belly-breathing": (0.20, 0.50), "box-breathing": (0.20, 0.50), "breathing-478": (0.20, 0.50),
+    "resonance-breathing": (0.20, 0.50), "desk-break": (0.20, 0.50), "body-scan": (0.40, 0.70),
+    "beach-walk": (0.40, 0.65), "safety-intro": (0.40, 0.85),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GERMAN_SHARE))
+def test_german_speech_share_at_default(name: str) -> None:
+    """At the default length, with the default German voice, each method speaks its share (estimate):
+    quiet where the method works, never talk from end to end; no unannounced silence over a minute."""
+    lo, hi = GERMAN_SHARE[name]
+    for address in ("Sie", "du"):
+        tl = plan(name, prof("de", address=address), front(name, "de")[1])
+        share = tl.speech_ms / tl.total_ms
+        assert lo <= share <= hi, (name, address, round(share, 3))
+        for length, before in silences(tl):
+            if length > 60000:
+                assert ANNOUNCED.search(before), (name, address, length, before)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -286,7 +312,9 @@ def test_478_fits_two_minutes(lang: str, address: str) -> None:
     tl = plan("breathing-478", p, 2.0)
     assert abs(tl.total_ms - 120000) <= 0.02 * 120000, tl.total_ms
     blocks = [i for i in tl.items if isinstance(i, TBreath)]
-    assert sum(b.spec.cycles for b in blocks) == 4
+    # German: three breaths under 2.5 minutes (the first session's opening, the bells and four breaths of
+    # 19 s do not fit into two minutes at every voice rate)
+    assert sum(b.spec.cycles for b in blocks) == (3 if lang == "de" else 4)
     assert all((b.spec.in_s, b.spec.hold_s, b.spec.out_s) == (4, 7, 8) for b in blocks)
     said = " ".join(i.text for i in tl.items if isinstance(i, TSpeech))
     if lang == "en":
