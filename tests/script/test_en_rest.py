@@ -27,7 +27,11 @@ NEURAL = 120 / 135  # the neural voice's 120 wpm on the fake engine's 135
 FACTORS = (0.8 * NEURAL, NEURAL, 1.0, 1.2)
 SHARE = {
     "belly-breathing": (0.20, 0.50), "box-breathing": (0.20, 0.50), "breathing-478": (0.20, 0.50),
+    "resonance-breathing": (0.20, 0.50),
 }
+# resonance breathing after PMR (pmr=4/7): the PMR part is pmr_en.j2's (the PMR scripts' rules and
+# tests); relaxgen check builds those options at every default voice's rate
+OTHERS = ({"pmr": "4"}, {"pmr": "7"})
 SCRIPTS = tuple(SHARE)
 PROMPTS = {"Breathe in", "Hold", "And out", "Hold."}
 # what a native speaker contracts ("as it is" at the end of a clause stays)
@@ -71,6 +75,8 @@ def test_every_length_of_every_declared_range(name: str) -> None:
     """Every half minute of the range (and of each option's), at every default voice's rate and
     listener rate 0.8-1.2: the session lands on its length."""
     for sets, lo, hi in cases(name):
+        if sets in OTHERS:
+            continue
         for m in lengths(lo, hi, 0.5 if hi - lo <= 10 else 1.0):
             for f in FACTORS:
                 try:
