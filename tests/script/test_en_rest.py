@@ -28,6 +28,8 @@ FACTORS = (0.8 * NEURAL, NEURAL, 1.0, 1.2)
 SHARE = {
     "belly-breathing": (0.20, 0.50), "box-breathing": (0.20, 0.50), "breathing-478": (0.20, 0.50),
     "resonance-breathing": (0.20, 0.50),
+    # a guided movement break: each movement is said, then done in the pause after it
+    "desk-break": (0.30, 0.55),
 }
 # resonance breathing after PMR (pmr=4/7): the PMR part is pmr_en.j2's (the PMR scripts' rules and
 # tests); relaxgen check builds those options at every default voice's rate
