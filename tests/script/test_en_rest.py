@@ -30,6 +30,7 @@ SHARE = {
     "resonance-breathing": (0.20, 0.50),
     # a guided movement break: each movement is said, then done in the pause after it
     "desk-break": (0.30, 0.55),
+    "body-scan": (0.40, 0.70),
 }
 # resonance breathing after PMR (pmr=4/7): the PMR part is pmr_en.j2's (the PMR scripts' rules and
 # tests); relaxgen check builds those options at every default voice's rate
@@ -200,3 +201,21 @@ def test_478_never_more_breaths_with_a_longer_session() -> None:
     for m in (2, 4, 10):
         tl = session("breathing-478", {}, m)
         assert sum(b.spec.cycles for b in tl.items if isinstance(b, TBreath)) == 4
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_said_time_is_given(name: str) -> None:
+    """What a line promises, the silence after it gives: "for a minute" about a minute, "three
+    slow breaths" time for three breaths (review item 10)."""
+    fm = front(name)
+    for m in (fm.min_minutes, fm.minutes, fm.max_minutes):
+        tl = session(name, {}, m)
+        items = [i for i in tl.items if isinstance(i, TSpeech | TCue)]
+        for k, i in enumerate(items[:-1]):
+            if not isinstance(i, TSpeech):
+                continue
+            quiet = items[k + 1].start_ms - i.end_ms
+            if "for a minute" in i.text:
+                assert quiet >= 50000, (name, m, i.text, quiet)
+            if "three slow breaths" in i.text.lower():
+                assert quiet >= 15000, (name, m, i.text, quiet)
