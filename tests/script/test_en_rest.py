@@ -31,6 +31,7 @@ SHARE = {
     # a guided movement break: each movement is said, then done in the pause after it
     "desk-break": (0.30, 0.55),
     "body-scan": (0.40, 0.70),
+    "beach-walk": (0.40, 0.65),
 }
 # resonance breathing after PMR (pmr=4/7): the PMR part is pmr_en.j2's (the PMR scripts' rules and
 # tests); relaxgen check builds those options at every default voice's rate
