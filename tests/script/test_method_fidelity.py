@@ -88,11 +88,13 @@ def _blocks(name: str, p: Profile) -> list[TBreath]:
 def test_breathing_counts(lang: str) -> None:
     p = prof(lang)
     assert {(b.spec.in_s, b.spec.hold_s, b.spec.out_s) for b in _blocks("breathing-478", p)} == {(4, 7, 8)}
-    assert {(b.spec.in_s, b.spec.hold_s, b.spec.out_s, b.spec.rest_s)
-            for b in _blocks("box-breathing", p)} == {(4, 4, 4, 4)}
+    box = {(b.spec.in_s, b.spec.hold_s, b.spec.out_s, b.spec.rest_s) for b in _blocks("box-breathing", p)}
+    # English guided boxes speak their fourth side ("Hold." and its pause after the block)
+    assert box == ({(4, 4, 4, 4), (4, 4, 4, 0)} if lang == "en" else {(4, 4, 4, 4)})
     res = _blocks("resonance-breathing", p)
     assert {(b.spec.in_s + b.spec.out_s) for b in res} == {10}  # six breaths a minute
     belly = [(b.spec.in_s, b.spec.out_s) for b in _blocks("belly-breathing", p)]
     assert belly[0] == (4, 4) and (4, 8) in belly  # the out-breath grows to twice the in-breath
     said = text("box-breathing", p)
-    assert ("fourth side" in said) if lang == "en" else ("vierte Seite" in said)
+    # the fourth side (the hold after the out-breath) is prompted in English (test_en_rest)
+    assert ("Hold." in said.splitlines()) if lang == "en" else ("vierte Seite" in said)
