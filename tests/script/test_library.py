@@ -10,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from generator.api import Prepared, plan_session, prepare, template_variables, timed
+from generator.api import Prepared, estimated, plan_session, prepare, template_variables, timed
 from generator.check import voice_rates
 from generator.model import Breathe, ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
 from generator.paths import scripts_dir
@@ -30,6 +30,7 @@ SCRIPTS = (
     "pmr-16", "pmr-7", "pmr-4", "pmr-recall", "autogenic", "body-scan", "beach-walk", "desk-break",
 )
 LANGS = ("en", "de")
+DE_PLANNER = ("pmr-16", "pmr-7", "pmr-4", "pmr-recall", "autogenic")  # German scripts on the planner's rules
 ANNOUNCED = re.compile(r"on your own|quietly|for a while|a minute|eine Weile|allein|eine Minute|für dich", re.I)
 SIE_FORMS = re.compile(r"\b(Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\b")
 DU_FORMS = re.compile(r"\b(du|Du|dich|Dich|dir|Dir|dein\w*|Dein\w*)\b")
@@ -54,10 +55,11 @@ _TEXTS: dict[tuple[object, ...], str] = {}
 
 def plan(name: str, p: Profile, minutes: float) -> Timeline:
     """What ``plan_session(name, p, minutes, engine="fake")`` returns, rendering once per profile
-    and length (templates see ``minutes`` and may choose how many rounds to do)."""
+    and length (templates see ``minutes`` and may choose how many rounds to do; the planner
+    chooses the optional pieces from the estimate)."""
     key = (name, minutes, *_key(p))
     if key not in _PREPS:
-        prep = prepare(name, p, minutes, "fake")
+        prep = estimated(prepare(name, p, minutes, "fake"))  # the optional pieces the planner takes
         _PREPS[key] = (prep, {c: estimate_ms(c) for c in prep.requests})
     prep, durations = _PREPS[key]
     return timed(prep, durations)
@@ -161,6 +163,8 @@ def test_resonance_after_pmr_fits(groups: str, lang: str, sleep: bool) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_guided_not_silent(name: str, lang: str) -> None:
+    if lang == "de" and name in DE_PLANNER:
+        pytest.skip("the new rules: tests/script/test_de_pmr_autogenic.py")
     profiles = [prof(lang)] + ([prof(lang, address="du")] if lang == "de" else [])
     for p in profiles:
         tl = plan(name, p, front(name, lang)[1])
@@ -204,7 +208,8 @@ def test_skip_removes_tensing(lang: str) -> None:
     assert fist in text("pmr-16", base)
     assert fist not in text("pmr-16", skipped)
     assert fist not in text("pmr-7", skipped)
-    assert "Ziehen Sie die Schultern" not in text("pmr-7", prof("de", skip="shoulders"))
+    assert "die Schultern ein wenig zu den Ohren" in text("pmr-7", prof("de"))
+    assert "die Schultern ein wenig zu den Ohren" not in text("pmr-7", prof("de", skip="shoulders"))
     detail = "attention to the lower back" if lang == "en" else "in den unteren Rücken"
     assert detail in text("body-scan", base)
     assert detail not in text("body-scan", prof(lang, skip="lower-back"))
@@ -239,7 +244,7 @@ def test_autogenic_rules(lang: str, stage: str) -> None:
         assert "kalt" not in t.lower() and "cold" not in t.lower()
         has_heart = ("heart beats" in t) or ("Herz schlägt" in t)
         assert has_heart == (heart and stage == "full")
-    full = text("autogenic", prof(lang))
+    full = text("autogenic", prof(lang, {"stage": "full"}) if lang == "de" else prof(lang))
     assert ("cool" in full) or ("kühl" in full)
 
 
