@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .api import plan, reach
 from .errors import RelaxgenError
 from .paths import display, scripts_dir
 from .profile import LANGUAGES, Profile, apply_overrides
 from .script.fill import holes, pieces
-from .script.render import TEMPLATE_SUFFIXES, FrontMatter, OptionCase, parse_front_matter
+from .script.render import (
+    TEMPLATE_SUFFIXES,
+    FrontMatter,
+    OptionCase,
+    builtin_names,
+    parse_front_matter,
+)
 from .script.timeline import mins
 from .tts.voices import ADDED, load_voices, preference
 from .tts.voicestore import CALM_WPM
@@ -40,6 +47,7 @@ class Problem:
 
 
 def library_templates() -> list[Path]:
+    """The built-in scripts of every language."""
     root = scripts_dir()
     out: list[Path] = []
     for lang in LANGUAGES:
@@ -49,7 +57,46 @@ def library_templates() -> list[Path]:
     return out
 
 
+def library_manifests() -> list[Path]:
+    """The built-in pack and course manifests."""
+    root = scripts_dir()
+    return [p for kind in ("packs", "courses") for p in sorted((root / kind).glob("*.toml"))]
+
+
+def check_manifest(path: Path) -> list[Problem]:
+    """A pack or course manifest: it loads, and its titles and descriptions exist in every
+    language its scripts exist in (a listener reads and hears their own; a table per language
+    that lacks one is a problem, never English by default)."""
+    from .build.manifest import load_manifest  # the check of templates needs no build stage
+
+    name = display(path)
+    try:
+        manifest = load_manifest(path)
+    except RelaxgenError as e:
+        return [Problem(name, "?", None, str(e))]
+    problems = []
+    for lang in _manifest_languages(manifest):
+        try:
+            manifest.for_language(lang)
+        except RelaxgenError as e:
+            problems.append(Problem(name, lang, None, str(e)))
+    return problems
+
+
+def _manifest_languages(manifest: Any) -> list[str]:
+    """The languages every session's script exists in (built-in scripts: each language that has it)."""
+    langs = set(LANGUAGES)
+    for sp in manifest.sessions:
+        if sp.is_builtin:
+            langs &= {lang for lang in LANGUAGES if sp.script in builtin_names(lang)}
+        else:
+            front = parse_front_matter(Path(sp.script).read_text(encoding="utf-8"), sp.script)
+            langs &= {front.language} if front.language else langs
+    return sorted(langs)
+
+
 def expand(paths: Iterable[Path]) -> list[Path]:
+    """Templates (and manifests named as files) to check; folders give their templates."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():

@@ -69,6 +69,17 @@ class ExportError(RelaxgenError):
     """Writing an output file (MP3, tags, playlist, page) failed."""
 
 
+class DiaryError(RelaxgenError):
+    """An exported practice diary (CSV) is invalid, printed as ``file: row N: message``."""
+
+    def __init__(self, message: str, source: str, row: int | None = None) -> None:
+        self.message = message
+        self.source = source
+        self.row = row
+        where = f"{source}: row {row}" if row is not None else source
+        super().__init__(f"{where}: {message}")
+
+
 class FileOperationError(RelaxgenError):
     """An OS-level failure on a path, printed as ``path: reason``."""
 

@@ -2,12 +2,17 @@
 with the default voice of its language and measured on the decoded MP3.
 
 Measures (per build): the speech share (time the voice is audible within spoken lines,
-over the whole length), the longest silence without guidance and where it is (chapter,
-time; declared practice holds, ``[pause … hold]``, are the practice and do not count),
-the speaking rate (words per minute of speech time) and whether the length was met.
-Targets per method (``docs/scripts.md`` gives the reasons): speech share 40-65 % for
-guided practices (body scan, imagery, autogenic training, PMR), 30-50 % for breathing
-practices (their counted breaths are the practice), and no unguided silence over 45 s.
+over the whole length), the longest unbroken silence and where it is (chapter, time;
+declared practice holds, ``[pause … hold]``, are the practice and do not count), each
+chapter's longest silence, the speaking rate (words per minute of speech time), whether
+the length was met, the lines said more than twice, and the method's own timing
+(:mod:`generator.measures`): PMR tension and the silence after each release, the silence
+after each autogenic formula. Targets per method (docs/scripts.md, "Quiet where the method
+works"): speech share PMR 30-55 %, autogenic training 20-45 %, body scan 40-70 %, imagery
+40-65 %, breathing 20-50 %; PMR tension 5-7 s and at least 20 s of unbroken silence after each
+release (15 s at a script's shortest length); at least 10 s after each autogenic formula,
+the heaviness formula three times or more, the first formula within 45 s; no unbroken
+silence over 60 s outside a declared hold; no line said more than twice.
 """
 
 from __future__ import annotations
@@ -25,26 +30,35 @@ from .audio.clips import SR
 from .audio.ffmpeg import decode
 from .check import library_templates
 from .errors import ScriptError
+from .measures import chapter_silences, formula_timing, pmr_timing, repeated_lines, sound_frames
 from .model import Timeline, TPause
 from .profile import Profile
 from .script.render import parse_front_matter
 from .script.timeline import FIT_TOLERANCE, FIT_TOLERANCE_MS
 
 BREATHING = ("belly-breathing", "box-breathing", "breathing-478", "resonance-breathing")
-SHARE_TARGETS = {"breathing": (0.30, 0.50), "guided": (0.40, 0.65), "introduction": (0.40, 0.80)}
-MAX_UNGUIDED_S = 45.0
-FRAME_S = 0.02  # the level is measured in 20 ms frames
-SILENT_DBFS = -50.0  # below this a frame is silent (speech is mastered to about -16 LUFS)
+METHODS = {"pmr-4": "pmr", "pmr-7": "pmr", "pmr-16": "pmr", "pmr-recall": "pmr", "autogenic": "autogenic",
+           "body-scan": "body-scan", "beach-walk": "imagery", "safety-intro": "introduction"}
+SHARE_TARGETS = {"pmr": (0.30, 0.55), "autogenic": (0.20, 0.45), "body-scan": (0.40, 0.70),
+                 "imagery": (0.40, 0.65), "breathing": (0.20, 0.50), "guided": (0.30, 0.65),
+                 "introduction": (0.40, 0.80)}
+MAX_UNGUIDED_S = 60.0
+TENSION_S = (5.0, 7.0)
+RELEASE_SILENCE_S = (20.0, 15.0)  # after each release: at the default and longer lengths, at the shortest
+FORMULA_SILENCE_S = 10.0
+FIRST_FORMULA_S = 45.0
+FRAME_S = 0.02
 
 
 def method_of(name: str, tags: Iterable[str] = ()) -> str:
-    """Which speech-share target applies: 'breathing', 'introduction' or 'guided'."""
+    """Which targets apply: 'pmr', 'autogenic', 'body-scan', 'imagery', 'breathing',
+    'introduction' or 'guided' (a script of its own kind, e.g. the desk break)."""
     tags = set(tags)
     if "breathing" in tags or name in BREATHING:
         return "breathing"
-    if "introduction" in tags or name == "safety-intro":
+    if "introduction" in tags:
         return "introduction"
-    return "guided"
+    return METHODS.get(name, "guided")
 
 
 @dataclass
@@ -61,6 +75,13 @@ class Measure:
     longest_silence_at_s: float = 0.0
     longest_silence_chapter: str = ""
     words_per_minute: float = 0.0
+    chapter_silence_s: dict[str, float] = field(default_factory=dict)
+    tension_s: list[float] = field(default_factory=list)
+    release_silence_s: list[float] = field(default_factory=list)
+    formula_silence_s: list[float] = field(default_factory=list)
+    heaviness_said: int = 0
+    first_formula_s: float | None = None
+    repeated: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -71,18 +92,6 @@ class Measure:
         d = dataclasses.asdict(self)
         d["ok"] = self.ok
         return d
-
-
-def sound_frames(audio: np.ndarray, sr: int = SR) -> np.ndarray:
-    """One bool per 20 ms frame: True where the audio is audible."""
-    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
-    n = int(round(FRAME_S * sr))
-    frames = len(mono) // n
-    if frames == 0:
-        return np.zeros(0, dtype=bool)
-    x = mono[: frames * n].astype(np.float64).reshape(frames, n)
-    rms = np.sqrt(np.mean(x * x, axis=1))
-    return np.asarray(20 * np.log10(np.maximum(rms, 1e-12)) > SILENT_DBFS)
 
 
 def measure(audio: np.ndarray, tl: Timeline, sr: int = SR) -> dict[str, float | str]:
@@ -124,16 +133,47 @@ def measure(audio: np.ndarray, tl: Timeline, sr: int = SR) -> dict[str, float | 
     }
 
 
+def method_measures(audio: np.ndarray, tl: Timeline, method: str, sr: int = SR) -> dict[str, object]:
+    """The measures of :mod:`generator.measures` that apply to ``method``."""
+    sound = sound_frames(audio, sr)
+    out: dict[str, object] = {"chapter_silence_s": chapter_silences(sound, tl),
+                              "repeated": repeated_lines(tl, exempt_formulas=method == "autogenic")}
+    if method == "pmr":
+        out["tension_s"], out["release_silence_s"] = pmr_timing(sound, tl)
+    if method == "autogenic":
+        out["formula_silence_s"], out["heaviness_said"], out["first_formula_s"] = formula_timing(sound, tl)
+    return out
+
+
 def judge(m: Measure) -> None:
-    """Fill ``m.problems`` from the targets."""
+    """Fill ``m.problems`` from the targets (the speech share is a target at the default length)."""
     lo, hi = SHARE_TARGETS[m.method]
-    if not lo <= m.speech_share <= hi:
+    if m.which == "default" and not lo <= m.speech_share <= hi:
         m.problems.append(f"speech share {100 * m.speech_share:.0f} % outside {100 * lo:.0f}-{100 * hi:.0f} %")
     if m.longest_silence_s > MAX_UNGUIDED_S:
-        m.problems.append(f"{m.longest_silence_s:.0f} s without guidance at {m.longest_silence_at_s:.0f} s "
+        m.problems.append(f"{m.longest_silence_s:.0f} s of unbroken silence at {m.longest_silence_at_s:.0f} s "
                           f"({m.longest_silence_chapter or 'start'}); guide it or declare it: [pause … hold]")
     if not m.length_met:
         m.problems.append(f"length {m.length_s / 60:.2f} min, asked {m.minutes:g} min")
+    if m.repeated:
+        m.problems.append(f"said more than twice: {', '.join(f'{t!r} x{n}' for t, n in m.repeated.items())}")
+    if m.method == "pmr":
+        off = [t for t in m.tension_s if not TENSION_S[0] - 0.3 <= t <= TENSION_S[1] + 0.3]
+        if off or not m.tension_s:
+            m.problems.append(f"tension {off or 'not found'} s, not {TENSION_S[0]:g}-{TENSION_S[1]:g} s from "
+                              "the now-cue to the release cue")
+        floor = RELEASE_SILENCE_S[1] if m.which == "min" else RELEASE_SILENCE_S[0]
+        short = [x for x in m.release_silence_s if x < floor]
+        if short:
+            m.problems.append(f"release silence {min(short):.1f} s, under {floor:g} s")
+    if m.method == "autogenic":
+        short = [x for x in m.formula_silence_s if x < FORMULA_SILENCE_S]
+        if short:
+            m.problems.append(f"{len(short)} formula(s) followed by {min(short):.1f} s, under {FORMULA_SILENCE_S:g} s")
+        if m.heaviness_said < 3:
+            m.problems.append(f"the heaviness formula said {m.heaviness_said} time(s), not three")
+        if m.first_formula_s is not None and m.first_formula_s > FIRST_FORMULA_S:
+            m.problems.append(f"the first formula at {m.first_formula_s:.0f} s, after {FIRST_FORMULA_S:g} s")
 
 
 def lengths_of(path: Path, which: Iterable[str]) -> list[tuple[str, float | None]]:
@@ -173,7 +213,8 @@ def library_report(scripts: Iterable[str] | None = None, languages: Iterable[str
                 else:
                     audio = decode(mp3, SR, 1)
                     mp3.unlink()
-                    for k, v in measure(audio, built.timeline).items():
+                    for k, v in {**measure(audio, built.timeline), **method_measures(audio, built.timeline,
+                                                                                       m.method)}.items():
                         setattr(m, k, v)
                     target_s = (minutes or 0.0) * 60.0
                     m.length_met = minutes is None or abs(m.length_s - target_s) <= max(

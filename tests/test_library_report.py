@@ -42,7 +42,7 @@ def test_a_declared_hold_is_not_an_unguided_silence(tmp_path: Path) -> None:
     assert abs(float(got["speech_share"]) - speech_s / float(got["length_s"])) < 0.02  # the tones are audible
     m = Measure("x", "en", None, "default", "guided", **got, length_met=True)  # type: ignore[arg-type]
     judge(m)
-    assert m.problems == [f"speech share {100 * m.speech_share:.0f} % outside 40-65 %"]
+    assert m.problems == [f"speech share {100 * m.speech_share:.0f} % outside 30-65 %"]
 
 
 def test_the_plan_shows_a_hold(tmp_path: Path) -> None:
@@ -55,7 +55,62 @@ def test_the_plan_shows_a_hold(tmp_path: Path) -> None:
 
 def test_methods() -> None:
     assert method_of("box-breathing") == "breathing" and method_of("my-own", ["breathing"]) == "breathing"
-    assert method_of("pmr-7") == "guided" and method_of("safety-intro") == "introduction"
+    assert method_of("pmr-7") == "pmr" and method_of("safety-intro") == "introduction"
+    assert method_of("autogenic") == "autogenic" and method_of("beach-walk") == "imagery"
+    assert method_of("desk-break") == "guided"
+
+
+PMR = """[chapter "Hand"]
+Make a fist with your right hand, and now tense. [pause 6s]
+And let go. [pause 3s]
+Notice the warmth in the hand. [pause 22s hold]
+[chapter "Arm"]
+Bend the arm, and now tense. [pause 4s]
+And let go. [pause 3s]
+Notice the arm, heavy and loose. [pause 12s hold]
+Now rest.
+"""
+
+
+def test_pmr_tension_and_release_silence_are_measured_on_the_audio(tmp_path: Path) -> None:
+    """From the end of the now-cue to the release cue, and the unbroken silence after each
+    release: read from the decoded audio and the timeline; a short one is a problem."""
+    from generator.libreport import method_measures
+
+    audio, tl = _built(tmp_path, PMR)
+    got = method_measures(audio, tl, "pmr")  # type: ignore[arg-type]
+    assert [round(t) for t in got["tension_s"]] == [6, 4]  # type: ignore[union-attr]
+    assert [round(t) for t in got["release_silence_s"]] == [22, 12]  # type: ignore[union-attr]
+    assert round(got["chapter_silence_s"]["Hand"]) == 22  # type: ignore[index]
+    m = Measure("pmr-7", "en", None, "default", "pmr", length_met=True, speech_share=0.4,
+                **{k: v for k, v in got.items() if k in ("tension_s", "release_silence_s")})  # type: ignore[arg-type]
+    judge(m)
+    assert any("tension [4.0" in p or "tension [3.9" in p or "tension [4" in p for p in m.problems), m.problems
+    assert any("release silence 12" in p and "under 20 s" in p for p in m.problems), m.problems
+
+
+AT = """I am completely calm. [pause 12s]
+My right arm is heavy. [pause 11s]
+My right arm is heavy. [pause 6s]
+Breathe on quietly, and let the words work by themselves, without effort. [pause 3s]
+My right arm is heavy. [pause 12s]
+"""
+
+
+def test_autogenic_formulas_silence_and_repetitions(tmp_path: Path) -> None:
+    from generator.libreport import method_measures
+
+    audio, tl = _built(tmp_path, AT + "Breathe on quietly, and let the words work by themselves, without effort.\n"
+                                      "Breathe on quietly, and let the words work by themselves, without effort.\n")
+    got = method_measures(audio, tl, "autogenic")  # type: ignore[arg-type]
+    assert [round(x) for x in got["formula_silence_s"]] == [12, 11, 6, 12]  # type: ignore[union-attr]
+    assert got["heaviness_said"] == 3 and got["first_formula_s"] == 1.5
+    assert got["repeated"] == {"Breathe on quietly, and let the words work by themselves, without effort.": 3}
+    m = Measure("autogenic", "en", None, "default", "autogenic", length_met=True, speech_share=0.3,
+                **got)  # type: ignore[arg-type]
+    judge(m)
+    assert any("followed by 6.0 s, under 10 s" in p for p in m.problems), m.problems
+    assert any("said more than twice" in p for p in m.problems), m.problems
 
 
 @pytest.mark.engine

@@ -3,8 +3,8 @@
 A manifest names the sessions of a pack or course; the listener's profile
 fills in everything else. Packs and courses share one format (docs/packs.md)::
 
-    title = "Back relief"
-    description = "..."          # optional
+    title = "Back relief"        # or per language: title = { en = "Back relief", de = "Rückenruhe" }
+    description = "..."          # optional (text, or a table per language like title)
     author = "..."               # optional
     cover = "cover.jpg"          # optional; relative to the manifest's folder
     start = 2026-03-02           # optional: the course's first day (a listener's start wins)
@@ -12,12 +12,15 @@ fills in everything else. Packs and courses share one format (docs/packs.md)::
     [[session]]
     script = "pmr-7"             # a built-in name, or a path relative to this file
     minutes = 15
-    title = "Day 1: arrive"      # optional (default: the template's title)
+    title = "Day 1: arrive"      # optional (default: the template's title); text or per language
     day = 1                      # optional: the ``day`` template variable
     set = { focus = "neck" }     # optional: extra template variables
 
 Unknown keys are a :class:`~generator.errors.ManifestError` naming the file,
-the key and the closest known key.
+the key and the closest known key. A title or description given as a table per
+language (``{ en = "…", de = "…" }``) must have the listener's language:
+:meth:`Manifest.for_language` picks it, and a language it lacks is an error,
+never English by default. Plain text serves every language.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any
 
 from ..errors import ManifestError, ProfileError, did_you_mean
 from ..paths import display
-from ..profile import PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
+from ..profile import LANGUAGES, PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
 from ..script.practice import coerce_start
 from ..script.render import TEMPLATE_SUFFIXES, builtin_names
 
@@ -69,6 +72,39 @@ class Manifest:
     cover: Path | None = None
     start: str | None = None  # YYYY-MM-DD: the course's first day
     encoder_quality: int | None = None  # LAME -q 0..9 for every session (None: relaxgen's default)
+    # the texts given per language: key ("title", "description", "session[N].title") -> language -> text
+    local: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def languages(self) -> tuple[str, ...] | None:
+        """The languages every text is given in (None: all texts are plain, for any language)."""
+        if not self.local:
+            return None
+        common = set(LANGUAGES)
+        for texts in self.local.values():
+            common &= set(texts)
+        return tuple(sorted(common))
+
+    def for_language(self, language: str) -> Manifest:
+        """This manifest with every per-language text in ``language`` (a ManifestError names the
+        first text that lacks it)."""
+        if not self.local:
+            return self
+        src = display(self.path)
+
+        def pick(key: str, plain: str | None) -> str | None:
+            texts = self.local.get(key)
+            if texts is None:
+                return plain
+            if language not in texts:
+                raise _err(src, key, f"has no text in the listener's language '{language}' (only "
+                                     f"{', '.join(sorted(texts))}): add {language} = \"…\" to it")
+            return texts[language]
+
+        sessions = tuple(dataclasses.replace(sp, title=pick(f"session[{sp.number}].title", sp.title))
+                         for sp in self.sessions)
+        return dataclasses.replace(self, title=pick("title", self.title) or "",
+                                   description=pick("description", self.description) or "",
+                                   sessions=sessions, local={})
 
 
 def _err(src: str, key: str | None, msg: str) -> ManifestError:
@@ -81,6 +117,19 @@ def _text(v: Any, src: str, key: str, max_len: int = 2000) -> str:
     if "\x00" in v or len(v) > max_len:
         raise _err(src, key, f"must be text without NUL characters, at most {max_len} characters")
     return v.strip()
+
+
+def _local(v: Any, src: str, key: str, local: dict[str, dict[str, str]], max_len: int = 2000) -> str:
+    """Text, or a table of texts per language (kept in ``local``); returns the plain text or,
+    for a table, its English (else first) text: what a reader of no particular language sees."""
+    if not isinstance(v, Mapping):
+        return _text(v, src, key, max_len)
+    _unknown(v, LANGUAGES, src, f"{key}.")
+    texts = {str(k): _text(x, src, f"{key}.{k}", max_len) for k, x in v.items()}
+    if not texts or not all(texts.values()):
+        raise _err(src, key, "needs a text for each language, e.g. { en = \"…\", de = \"…\" }")
+    local[key] = texts
+    return texts.get("en") or texts[sorted(texts)[0]]
 
 
 def _unknown(keys: Iterable[str], known: tuple[str, ...], src: str, where: str) -> None:
@@ -109,7 +158,7 @@ def _script(v: Any, src: str, key: str, base: Path) -> str:
     return s
 
 
-def _session(i: int, raw: Any, src: str, base: Path) -> SessionSpec:
+def _session(i: int, raw: Any, src: str, base: Path, local: dict[str, dict[str, str]]) -> SessionSpec:
     where = f"session[{i}]."
     if not isinstance(raw, Mapping):
         raise _err(src, f"session[{i}]", "each [[session]] must be a table")
@@ -122,7 +171,7 @@ def _session(i: int, raw: Any, src: str, base: Path) -> SessionSpec:
     m = raw["minutes"]
     if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < float(m) <= MAX_MINUTES:
         raise _err(src, where + "minutes", f"expected a number of minutes above 0 and at most {MAX_MINUTES:g}, got {m!r}")
-    title = _text(raw["title"], src, where + "title", 200) if "title" in raw else None
+    title = _local(raw["title"], src, where + "title", local, 200) if "title" in raw else None
     day = raw.get("day")
     if day is not None and (isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 366):
         raise _err(src, where + "day", f"expected a whole day number from 1 to 366, got {day!r}")
@@ -151,7 +200,8 @@ def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:
     _unknown(data, TOP_KEYS, src, "")
     if "title" not in data:
         raise _err(src, "title", "is missing; give the pack a title = \"...\"")
-    title = _text(data["title"], src, "title", 200)
+    local: dict[str, dict[str, str]] = {}
+    title = _local(data["title"], src, "title", local, 200)
     if not title:
         raise _err(src, "title", "is empty")
     cover: Path | None = None
@@ -170,12 +220,13 @@ def manifest_from_mapping(data: Mapping[str, Any], path: Path) -> Manifest:
     return Manifest(
         path=path.resolve(),
         title=title,
-        sessions=tuple(_session(i, s, src, base) for i, s in enumerate(sessions, 1)),
-        description=_text(data.get("description", ""), src, "description"),
+        sessions=tuple(_session(i, s, src, base, local) for i, s in enumerate(sessions, 1)),
+        description=_local(data.get("description", ""), src, "description", local),
         author=_text(data.get("author", ""), src, "author", 200),
         cover=cover,
         start=_start(data.get("start"), src),
         encoder_quality=quality,
+        local=local,
     )
 
 

@@ -27,6 +27,7 @@ from ..errors import RelaxgenError
 from ..export.names import track_filename
 from ..export.packdata import PackExport, TrackExport
 from ..export.playlist import m3u8_text
+from ..export.readme import readme_text
 from ..export.reminders import REMINDERS_NAME, previous, reminders_ics
 from ..fsutil import atomic_write_bytes
 from ..profile import Profile
@@ -94,6 +95,8 @@ class PackPlan:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     schedule: Schedule | None = None  # when the listener practises which session
     reminders: bool = False
+    address: str = "Sie"  # the listener's form of address
+    listener: str = ""  # who the pack is for (the page's diary names them in its export)
 
 
 _COVERS: dict[tuple[str, str, str], bytes] = {}
@@ -131,11 +134,13 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
     from ..script.render import parse_front_matter, resolve_template
     from .manifest import session_profile
 
+    manifest = manifest.for_language(profile.language)  # before anything is written
     folder = Path(folder).resolve()
     if write:
         folder.mkdir(parents=True, exist_ok=True)
     plan = PackPlan(folder, manifest.title, profile.language, manifest.description, manifest.author,
-                    label=label)
+                    label=label, address=profile.address,
+                    listener=profile.id or profile.name or label or folder.name)
     cover_sha: str | None = None
     try:
         data, cover_name = _cover(manifest, profile.language)
@@ -207,7 +212,8 @@ def pack_export(plan: PackPlan, tracks: list[dict[str, Any]]) -> PackExport:
         ts = tuple(replace(t, day=by_number.get(t.number)) for t in ts)
     return PackExport(plan.title, plan.language, ts, plan.description, plan.author, plan.cover,
                       safety_note(plan.language), key=sch.key if sch else "",
-                      start=sch.start if sch else None, reminders=plan.reminders)
+                      start=sch.start if sch else None, reminders=plan.reminders, address=plan.address,
+                      listener=plan.listener)
 
 
 def pack_file_names() -> list[str]:
@@ -223,7 +229,7 @@ def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
     """playlist.m3u8, README.txt and index.html for the built tracks; returns the names changed
     (:func:`pack_file_names` lists them all)."""
     pack = pack_export(plan, tracks)
-    files = {"playlist.m3u8": m3u8_text(pack), "README.txt": readme_text(pack, len(plan.tasks))}
+    files = {"playlist.m3u8": m3u8_text(pack), "README.txt": readme_text(pack, len(plan.tasks), pack.safety or safety_note(pack.language))}
     changed = [n for n, text in files.items() if _write_if_changed(plan.folder / n, text.encode("utf-8"))]
     if plan.reminders and plan.schedule is not None and _write_reminders(plan, pack):
         changed.append(REMINDERS_NAME)
@@ -234,20 +240,6 @@ def write_pack_files(plan: PackPlan, tracks: list[dict[str, Any]]) -> list[str]:
     if _write_if_changed(plan.folder / INDEX_NAME, render_index_html(pack).encode("utf-8")):
         changed.append(INDEX_NAME)
     return changed
-
-
-REMINDERS_HOWTO = [
-    "", "Reminders in your calendar", "--------------------------",
-    "  reminders.ics has one event for every session, at your practice time, with an",
-    "  alarm 10 minutes before. Importing it again after an update changes the events",
-    "  instead of adding them twice.",
-    "  Android: copy reminders.ics to the phone and open it from the Files app with your",
-    "  calendar app (Samsung Calendar, Etar and most others offer 'Import'). For Google",
-    "  Calendar, import it once on a computer: calendar.google.com > Settings > Import &",
-    "  export; the phone shows the events after the next sync.",
-    "  iPhone: send reminders.ics to yourself by e-mail or AirDrop, tap it and choose",
-    "  'Add All' (the Calendar app asks which calendar to use).",
-]
 
 
 def _write_reminders(plan: PackPlan, pack: PackExport) -> bool:
@@ -274,42 +266,3 @@ def _write_reminders(plan: PackPlan, pack: PackExport) -> bool:
         return False
     atomic_write_bytes(path, ics(now) if old_stamp else data)
     return True
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d}"
-
-
-def readme_text(pack: PackExport, planned: int) -> str:
-    lines = [pack.title, "=" * len(pack.title), ""]
-    if pack.description:
-        lines += [pack.description, ""]
-    if pack.author:
-        lines += [f"By {pack.author}", ""]
-    lines += ["What is inside", "--------------"]
-    lines += [f"  {t.file}  ({_clock(t.duration_s)}, {len(t.chapters)} chapter{'' if len(t.chapters) == 1 else 's'})"
-              for t in pack.tracks]
-    if len(pack.tracks) < planned:
-        lines.append(f"  ({planned - len(pack.tracks)} session(s) not built yet: run the build again)")
-    lines += [
-        "  playlist.m3u8   all sessions in order (opens in VLC and most music players)",
-        "  index.html      a player page: open it in a browser, works offline",
-        "  *.lrc, *.srt    the spoken words with times (lyrics / subtitles)",
-        *(["  reminders.ics   a reminder in your calendar for every session (see below)"] if pack.reminders else []),
-        "", "Copying it to a phone", "---------------------",
-        "  Android: connect the phone by USB, choose 'File transfer', and copy this whole",
-        "  folder into the phone's Music folder. Any music app finds the sessions;",
-        "  apps such as VLC or Musicolet show the chapters and play the playlist.",
-        "  iPhone: in the VLC app choose 'Sharing via WiFi' or use the Finder/iTunes file",
-        "  sharing for VLC, and copy the folder; or add the MP3s to the Music app.",
-        "  Everything plays offline; no account or network is needed.",
-        *(REMINDERS_HOWTO if pack.reminders else []),
-        "", "Your progress", "-------------",
-        "  index.html remembers, in this browser only, where you stopped, which sessions you",
-        "  finished and on which days you practised; it shows today's session first.",
-        "  Nothing leaves the device; 'Forget my progress' on the page clears it.",
-        "", "Safety", "------", "  " + (pack.safety or safety_note(pack.language)).split(": ", 1)[-1],
-        "  Listen lying or sitting comfortably, where you can safely fall asleep.", "",
-    ]
-    return "\n".join(lines)

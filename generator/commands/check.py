@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..check import check_template, expand, library_templates
+from ..check import check_manifest, check_template, expand, library_manifests, library_templates
 from ..errors import did_you_mean
 from ..fsutil import atomic_write_text
 from ..libreport import Measure, library_report, report_table
@@ -51,12 +51,12 @@ def check(paths: tuple[Path, ...], quiet: bool, library_report: bool, scripts: t
     if library_report:
         _library_report(scripts, languages, lengths, json_out, cache_dir, engine, quiet)
         return
-    files = expand(paths) if paths else library_templates()
+    files = expand(paths) if paths else library_templates() + library_manifests()
     if not files:
         raise click.ClickException("no templates found to check")
     bad = 0
     for f in files:
-        problems = check_template(f)
+        problems = check_manifest(f) if f.suffix == ".toml" else check_template(f)
         for p in problems:
             click.echo(f"Problem: {p}", err=True)
         bad += len(problems)

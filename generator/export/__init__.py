@@ -2,9 +2,12 @@
 
 Takes the timeline's chapters and lines and a pack's tracks (``packdata``); gives ID3
 tags with chapters and transcript (``tags``), ``.lrc``/``.srt`` sidecars (``sidecars``),
-``playlist.m3u8`` (``playlist``), the offline player page (``page``, ``templates/``), the
-cover (``cover``), the calendar of practice reminders (``reminders``) and safe file
-names (``names``). Never imports ``tts`` or ``build``.
+``playlist.m3u8`` (``playlist``), the offline player page (``page``, ``templates/``) with
+its practice diary (``diarypage``), the cover (``cover``), the calendar of practice
+reminders (``reminders``) and safe file names (``names``). Reads the diaries listeners
+export back (``diary``) into the therapist's report (``diaryreport``). Never imports
+``tts`` or ``build``.
 """
 
-__all__ = ["cover", "names", "packdata", "page", "playlist", "reminders", "sidecars", "tags"]
+__all__ = ["cover", "diary", "diarypage", "diaryreport", "names", "packdata", "page", "playlist", "reminders",
+           "sidecars", "tags"]

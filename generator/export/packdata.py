@@ -41,6 +41,8 @@ class PackExport:
     key: str = ""  # stable id of pack and listener (the page's storage key)
     start: str | None = None  # YYYY-MM-DD: the course's first day, when the listener or manifest gave one
     reminders: bool = False  # the folder has reminders.ics
+    address: str = "Sie"  # the listener's form of address (German: Sie or du)
+    listener: str = ""  # the listener's id (a course CSV's id) or name: the diary's listener column
 
 
 def _num(value: object, default: float = 0.0) -> float:

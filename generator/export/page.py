@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ..errors import ExportError, FileOperationError
 from ..fsutil import atomic_write_text
+from .diarypage import diary_assets, diary_section, diary_text
 from .packdata import TIMELINE_KINDS, PackExport, TrackExport, script_json, timeline_items, to_dict
 
 INDEX_NAME = "index.html"
@@ -106,12 +107,34 @@ UI: dict[str, dict[str, str]] = {
                           "„Alle hinzufügen“.",
     },
 }
+# German in the polite form: the listener who chose Sie reads Sie on the page as they hear it
+UI["de-Sie"] = {**UI["de"], **{
+    "choose": "Wählen Sie eine Einheit, um zu beginnen.",
+    "safety": "Bevor Sie beginnen",
+    "nojs": "JavaScript ist aus: Tippen Sie auf eine Einheit, um sie im Player des Browsers abzuspielen.",
+    "error": "Diese Datei ließ sich nicht abspielen. Lassen Sie index.html im selben Ordner wie die MP3-Dateien.",
+    "progress": "Ihr Fortschritt",
+    "none_yet": "Noch nichts: Hier erscheinen Ihre Übungstage.",
+    "no_storage": "Dieser Browser lässt die Seite nichts speichern; sie merkt sich Ihren Fortschritt daher "
+                  "nicht. Alles andere funktioniert.",
+    "private": "Ihr Fortschritt bleibt in diesem Browser auf diesem Gerät; nichts wird verschickt.",
+    "reminders_text": "reminders.ics in diesem Ordner enthält für jede Einheit einen Termin zu Ihrer "
+                      "Übungszeit, mit Erinnerung 10 Minuten vorher. Android: Öffnen Sie die Datei in der "
+                      "Dateien-App mit Ihrer Kalender-App (für Google Kalender einmal am Computer "
+                      "importieren: calendar.google.com, Einstellungen, Importieren & exportieren). "
+                      "iPhone: Schicken Sie sie sich per E-Mail oder AirDrop, tippen Sie sie an und wählen "
+                      "Sie „Alle hinzufügen“.",
+}}
 _TOKEN = re.compile(r"@@([A-Z_]+)@@")
 
 
-def ui_text(language: str) -> dict[str, str]:
-    """The page's interface strings for ``language`` (``de-AT`` -> ``de``; unknown -> English)."""
-    return UI.get(language.split("-")[0].split("_")[0].lower(), UI["en"])
+def ui_text(language: str, address: str = "Sie") -> dict[str, str]:
+    """The page's interface strings for ``language`` in the listener's form of address
+    (German: Sie or du; ``de-AT`` -> ``de``; unknown -> English), the diary's
+    (:mod:`generator.export.diarypage`) included."""
+    lang = language.split("-")[0].split("_")[0].lower()
+    ui = UI["de-Sie"] if lang == "de" and address != "du" else UI.get(lang, UI["en"])
+    return ui | diary_text(language)
 
 
 def fmt_time(seconds: float) -> str:
@@ -244,7 +267,7 @@ def _template() -> str:
 
 def render_index_html(pack: PackExport) -> str:
     """The complete page as a string (what :func:`write_index_html` writes)."""
-    ui = ui_text(pack.language)
+    ui = ui_text(pack.language, pack.address)
     cover, desc, author = _header_extra(pack, ui)
     values = {
         "LANG": _esc(pack.language or "en"),
@@ -256,6 +279,8 @@ def render_index_html(pack: PackExport) -> str:
         "REMINDERS": _reminders(pack, ui),
         "TRACKS": _track_list(pack, ui),
         "TIMELINES": _timelines(pack, ui),
+        "DIARY": diary_section(pack, ui),
+        **diary_assets(),
         "PACK_JSON": script_json(to_dict(pack)),
         "UI_JSON": script_json(ui),
         **{f"UI_{k.upper()}": _esc(v) for k, v in ui.items()},

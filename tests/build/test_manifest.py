@@ -127,3 +127,67 @@ def test_bad_headers_fail_the_file(tmp_path: Path, text: str, needle: str) -> No
 def test_csv_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="UTF-8"):
         read_listeners(write(tmp_path, "l.csv", "id,name\n1,Jörg\n", encoding="latin-1"), VOICES)
+
+
+LOCAL = """title = { en = "Relaxing", de = "Entspannung" }
+description.en = "Two sessions."
+description.de = "Zwei Übungen."
+
+[[session]]
+script = "belly-breathing"
+minutes = 5
+day = 1
+title = { en = "Day 1: Breathing", de = "Tag 1: Atmung" }
+
+[[session]]
+script = "desk-break"
+minutes = 3
+day = 2
+title = "Desk"
+"""
+
+
+def test_titles_and_descriptions_per_language(tmp_path: Path) -> None:
+    m = load_manifest(write(tmp_path, "c.toml", LOCAL))
+    assert m.languages() == ("de", "en")
+    de, en = m.for_language("de"), m.for_language("en")
+    assert (de.title, de.description, de.sessions[0].title) == ("Entspannung", "Zwei Übungen.", "Tag 1: Atmung")
+    assert (en.title, en.description, en.sessions[0].title) == ("Relaxing", "Two sessions.", "Day 1: Breathing")
+    assert de.sessions[1].title == en.sessions[1].title == "Desk"  # plain text serves every language
+
+
+def test_a_language_without_a_title_is_an_error_not_english(tmp_path: Path) -> None:
+    from generator.check import check_manifest
+
+    path = write(tmp_path, "c.toml", LOCAL.replace(', de = "Tag 1: Atmung"', ""))
+    m = load_manifest(path)
+    with pytest.raises(ManifestError) as e:
+        m.for_language("de")
+    assert "session[1].title" in str(e.value) and "has no text in the listener's language 'de'" in str(e.value)
+    problems = check_manifest(path)
+    assert [p.language for p in problems] == ["de"] and "add de = " in problems[0].message
+    assert check_manifest(write(tmp_path, "ok.toml", LOCAL)) == []
+
+
+def test_a_german_listener_gets_german_tags_and_tomorrow_line(tmp_path: Path) -> None:
+    from generator.build.pack import PackSettings, plan_pack
+    from generator.profile import Profile
+
+    m = load_manifest(write(tmp_path, "c.toml", LOCAL))
+    p = plan_pack(m, Profile(language="de", address="Sie"), tmp_path / "out", PackSettings(str(tmp_path / "c"),
+                                                                                           engine="fake"))
+    assert p.title == "Entspannung" and p.description == "Zwei Übungen."
+    assert [t.title for t in p.tasks] == ["Tag 1: Atmung", "Desk"] and {t.album for t in p.tasks} == {"Entspannung"}
+    assert p.tasks[0].closing == "Morgen üben Sie: Desk."
+
+
+@pytest.mark.parametrize("path", ["courses/back-relief-14-days.toml", "packs/back-relief-starter.toml",
+                                  "packs/demo.toml"])
+def test_the_built_in_manifests_speak_both_languages(path: str) -> None:
+    from generator.paths import scripts_dir
+
+    m = load_manifest(scripts_dir() / path)
+    de = m.for_language("de")
+    assert de.title != m.for_language("en").title or path.endswith("demo.toml")
+    assert de.description != m.for_language("en").description
+    assert all(s.title is None or not s.title.startswith("Day") for s in de.sessions)

@@ -41,6 +41,7 @@ def test_pack_folder_tags_and_rerun(run, course_dir: Path, tmp_path: Path) -> No
     for n in NAMES:
         assert {n, n.replace(".mp3", ".lrc"), n.replace(".mp3", ".srt")} <= files
     assert {"playlist.m3u8", "cover.jpg", "README.txt", "index.html", STATE_NAME} <= files
+    assert '"listener":"Anna"' in (out / "index.html").read_text(encoding="utf-8")  # the diary's listener
     assert not [f for f in files if f.startswith(".relaxgen-tmp")]
     assert [e[2] for e in read_m3u8(out / "playlist.m3u8")] == NAMES
     readme = (out / "README.txt").read_text(encoding="utf-8")
@@ -165,3 +166,21 @@ def test_build_state_is_json_with_one_output_a_line_and_round_trips(tmp_path: Pa
     assert len(text.splitlines()) == 13 + 2  # one output a line between the head and the end
     again = BuildState(tmp_path).records
     assert again == {**{k: v for k, v in recs.items() if k != "05 Day.mp3"}, "03 Day.mp3": Record("new", "s", {}, [], 7)}
+
+
+def test_the_page_names_the_listener_for_the_diary(tmp_path: Path) -> None:
+    """The page's diary export names the listener: the course CSV's id, else the name, else the folder."""
+    from generator.build.manifest import load_manifest
+    from generator.build.pack import PackSettings, pack_export, plan_pack
+    from generator.profile import Profile
+
+    m = load_manifest(SRC / "course.toml")
+
+    def who(profile: Profile, folder: str = "pack", label: str = "") -> str:
+        plan = plan_pack(m, profile, tmp_path / folder, PackSettings(str(tmp_path / "c")), label=label, write=False)
+        return pack_export(plan, []).listener
+
+    assert who(Profile(id="007", name="Anna")) == "007"
+    assert who(Profile(name="Anna")) == "Anna"
+    assert who(Profile(), label="003 Cem") == "003 Cem"
+    assert who(Profile(), folder="anna") == "anna"

@@ -133,7 +133,7 @@ def test_page_plays_with_storage_disabled(browser: Any, tmp_path: Path) -> None:
                         " throw new DOMException('The operation is insecure.', 'SecurityError'); } });")
     page, errors = _open(ctx, path)
     assert page.evaluate("window.relaxgenPlayer.remembers") is False
-    assert "merkt sich deinen Fortschritt" in page.locator("#store-note").inner_text()
+    assert "merkt sich Ihren Fortschritt" in page.locator("#store-note").inner_text()
     assert not page.locator("#forget").is_visible()
     page.locator("a.track").nth(2).click()
     _wait_audio(page, page.evaluate(FILES)[2])

@@ -4,6 +4,7 @@ by a real calendar client), and the spoken "Tomorrow: ..." line at the end of a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import zoneinfo
@@ -16,8 +17,9 @@ from generator.api import plan
 from generator.audio.ffmpeg import decode
 from generator.build.course import InlineExecutor, build_course, plan_course
 from generator.build.manifest import load_manifest, manifest_from_mapping, read_listeners
-from generator.build.pack import PackSettings, plan_pack, readme_text, write_pack_files
+from generator.build.pack import PackSettings, plan_pack, write_pack_files
 from generator.errors import ManifestError, ProfileError
+from generator.export.readme import readme_text
 from generator.export.reminders import REMINDERS_NAME, read_ics, reminders_ics
 from generator.model import Chapter, Cue, Gap, Pause, Speech
 from generator.profile import Profile, profile_from_mapping
@@ -102,7 +104,7 @@ def test_fourteen_day_course_calendars_for_two_listeners(tmp_path: Path) -> None
         events = _events(p.folder)
         assert len(events) == 14
         assert [str(tzc["TZID"]) for tzc in cal.walk("VTIMEZONE")] == [tz]
-        for i, (ev, s) in enumerate(zip(events, manifest.sessions, strict=True)):
+        for i, (ev, s) in enumerate(zip(events, manifest.for_language(lang).sessions, strict=True)):
             start = ev.decoded("dtstart")
             assert start.tzinfo == zoneinfo.ZoneInfo(tz) and (start.hour, start.minute) == (hour, minute)
             assert start.date() == dt.date(2026, 3, 23) + dt.timedelta(days=i)
@@ -160,8 +162,26 @@ def test_readme_explains_android_and_iphone(tmp_path: Path) -> None:
                   PackSettings(str(tmp_path / "c"), reminders=True))
     from generator.build.pack import pack_export
 
-    text = readme_text(pack_export(p, []), 3)
+    text = readme_text(pack_export(p, []), 3, "Safety: x")
     assert "reminders.ics" in text and "Android" in text and "iPhone" in text and "Add All" in text
+
+
+@pytest.mark.parametrize(("address", "words", "not_words"), [
+    ("Sie", ("Ihr Fortschritt", "Schicken Sie sich", "Sicherheit"), ("du ", "dein")),
+    ("du", ("Dein Fortschritt", "Schicke dir", "Sicherheit"), ("Sie ", "Ihr")),
+])
+def test_readme_and_page_speak_the_listeners_register(tmp_path: Path, address: str, words: tuple[str, ...],
+                                                      not_words: tuple[str, ...]) -> None:
+    """A German listener reads German in the form of address they hear: README.txt and index.html."""
+    p = plan_pack(load_manifest(TINY / "course.toml"), Profile(language="de", address=address), tmp_path / "p",
+                  PackSettings(str(tmp_path / "c"), reminders=True))
+    write_pack_files(p, [])
+    readme = (p.folder / "README.txt").read_text(encoding="utf-8")
+    page = (p.folder / "index.html").read_text(encoding="utf-8")
+    assert all(w in readme for w in words), readme
+    assert not any(re.search(rf"\b{w}", readme) for w in not_words), readme
+    assert ("Ihr Fortschritt" in page) == (address == "Sie") and ("Dein Fortschritt" in page) == (address == "du")
+    assert "Bevor du beginnst" not in page or address == "du"
 
 
 def test_a_second_parser_reads_it(tmp_path: Path) -> None:
