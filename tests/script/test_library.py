@@ -142,6 +142,8 @@ def test_script_fits_its_range_in_sleep_mode(name: str, lang: str) -> None:
         for m in front(name, lang):
             tl = plan(name, p, m)
             assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, p.address, m, tl.total_ms)
+            if lang == "de" and name in DE_PLANNER:
+                continue  # silences over a minute only as declared holds: test_de_pmr_autogenic.py
             for length, before in silences(tl):
                 if length > 60000:
                     assert ANNOUNCED.search(before), (name, lang, m, length, before)
