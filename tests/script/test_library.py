@@ -32,6 +32,7 @@ SCRIPTS = (
 )
 LANGS = ("en", "de")
 BREATHING = ("belly-breathing", "box-breathing", "breathing-478", "resonance-breathing")
+DE_PLANNER = ("pmr-16", "pmr-7", "pmr-4", "pmr-recall", "autogenic")  # German scripts on the planner's rules
 ANNOUNCED = re.compile(r"on your own|quietly|for a while|a minute|eine Weile|allein|eine Minute|für dich", re.I)
 SIE_FORMS = re.compile(r"\b(Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\b")
 DU_FORMS = re.compile(r"\b(du|Du|dich|Dich|dir|Dir|dein\w*|Dein\w*)\b")
@@ -155,6 +156,8 @@ def test_script_fits_its_range_in_sleep_mode(name: str, lang: str) -> None:
         for m in sleep_range(name, lang):
             tl = plan(name, p, m)
             assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, p.address, m, tl.total_ms)
+            if lang == "de" and name in DE_PLANNER:
+                continue  # silences over a minute only as declared holds: test_de_pmr_autogenic.py
             for length, before in silences(tl):
                 if length > 60000:
                     assert ANNOUNCED.search(before), (name, lang, m, length, before)
@@ -176,6 +179,8 @@ def test_resonance_after_pmr_fits(groups: str, lang: str, sleep: bool) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_guided_not_silent(name: str, lang: str) -> None:
+    if lang == "de" and name in DE_PLANNER:
+        pytest.skip("the new rules: tests/script/test_de_pmr_autogenic.py")
     profiles = [prof(lang)] + ([prof(lang, address="du")] if lang == "de" else [])
     for p in profiles:
         tl = plan(name, p, front(name, lang)[1])
@@ -245,7 +250,8 @@ def test_skip_removes_tensing(lang: str) -> None:
     assert fist in text("pmr-16", base)
     assert fist not in text("pmr-16", skipped)
     assert fist not in text("pmr-7", skipped)
-    assert "Ziehen Sie die Schultern" not in text("pmr-7", prof("de", skip="shoulders"))
+    assert "die Schultern ein wenig zu den Ohren" in text("pmr-7", prof("de"))
+    assert "die Schultern ein wenig zu den Ohren" not in text("pmr-7", prof("de", skip="shoulders"))
     detail = "attention to the lower back" if lang == "en" else "in den unteren Rücken"
     assert detail in text("body-scan", base)
     assert detail not in text("body-scan", prof(lang, skip="lower-back"))
@@ -280,7 +286,7 @@ def test_autogenic_rules(lang: str, stage: str) -> None:
         assert "kalt" not in t.lower() and "cold" not in t.lower()
         has_heart = ("heart beats" in t) or ("Herz schlägt" in t)
         assert has_heart == (heart and stage == "full")
-    full = text("autogenic", prof(lang))
+    full = text("autogenic", prof(lang, {"stage": "full"}) if lang == "de" else prof(lang))
     assert ("cool" in full) or ("kühl" in full)
 
 

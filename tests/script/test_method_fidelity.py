@@ -42,6 +42,8 @@ def pmr_phases(tl: Timeline) -> tuple[list[float], list[float]]:
 @pytest.mark.parametrize("lang", ["en", "de"])
 @pytest.mark.parametrize("name", ["pmr-16", "pmr-7", "pmr-4"])
 def test_pmr_timing_at_the_shortest_length(name: str, lang: str, strength: str) -> None:
+    if lang == "de":
+        pytest.skip("German PMR on the planner: tests/script/test_de_pmr_autogenic.py")
     p = prof(lang, {"strength": strength} if strength else None)
     tense, relax = pmr_phases(plan(name, p, front(name, lang)[0]))
     assert tense and relax
@@ -61,6 +63,8 @@ def test_pmr_care_before_the_instruction(lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "de"])
 @pytest.mark.parametrize("stage", ["2", "full"])
 def test_autogenic_order_and_silences(lang: str, stage: str) -> None:
+    if lang == "de":
+        pytest.skip("German autogenic training on the planner: tests/script/test_de_pmr_autogenic.py")
     p = prof(lang, {"stage": stage})
     tl = plan("autogenic", p, front("autogenic", lang)[0])
     said = _speech(tl)
