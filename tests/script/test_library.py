@@ -286,7 +286,7 @@ def test_autogenic_rules(lang: str, stage: str) -> None:
         assert "kalt" not in t.lower() and "cold" not in t.lower()
         has_heart = ("heart beats" in t) or ("Herz schlägt" in t)
         assert has_heart == (heart and stage == "full")
-    full = text("autogenic", prof(lang, {"stage": "full"}) if lang == "de" else prof(lang))
+    full = text("autogenic", prof(lang, {"stage": "full"}))
     assert ("cool" in full) or ("kühl" in full)
 
 

@@ -1,6 +1,7 @@
 """Method fidelity of the built-in scripts (see docs/scripts.md, "Method checks"): PMR timing
 (tension about 5-7 s, relaxation at least 20 s, at the shortest lengths too), autogenic
-training (formula silences, dominant arm first, "it breathes me" inside the breathing formula),
+training (formula silences, dominant arm first, "it breathes me" / "flows by itself" inside the
+breathing formula),
 and the counts of the breathing practices. Timed with the words-per-minute estimate."""
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def pmr_phases(tl: Timeline) -> tuple[list[float], list[float]]:
 
 
 @pytest.mark.parametrize("strength", ["", "gentle"])
-@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("lang", ["de"])  # English: tests/script/test_en_pmr.py (the now-cue and the practice hold)
 @pytest.mark.parametrize("name", ["pmr-16", "pmr-7", "pmr-4"])
 def test_pmr_timing_at_the_shortest_length(name: str, lang: str, strength: str) -> None:
     if lang == "de":
@@ -54,8 +55,8 @@ def test_pmr_timing_at_the_shortest_length(name: str, lang: str, strength: str) 
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_pmr_care_before_the_instruction(lang: str) -> None:
     t = text("pmr-7", prof(lang))
-    care = "Only at about half strength" if lang == "en" else "Nur mit etwa halber Kraft"
-    neck = "Bring your chin" if lang == "en" else "das Kinn ein wenig zur Brust"
+    care = "Only half strength for the neck" if lang == "en" else "Nur mit etwa halber Kraft"
+    neck = "bring your chin" if lang == "en" else "das Kinn ein wenig zur Brust"
     assert t.index(care) < t.index(neck)
     assert "the both" not in text("pmr-4", prof("en"))
 
@@ -66,7 +67,7 @@ def test_autogenic_order_and_silences(lang: str, stage: str) -> None:
     if lang == "de":
         pytest.skip("German autogenic training on the planner: tests/script/test_de_pmr_autogenic.py")
     p = prof(lang, {"stage": stage})
-    tl = plan("autogenic", p, front("autogenic", lang)[0])
+    tl = plan("autogenic", p, front("autogenic", lang)[1])  # the default length (the full sequence needs more than the shortest)
     said = _speech(tl)
     arm, limbs = (("My right arm is heavy.", "Arms and legs are heavy.") if lang == "en"
                   else ("Der rechte Arm ist ganz schwer.", "Arme und Beine sind ganz schwer."))
@@ -78,7 +79,7 @@ def test_autogenic_order_and_silences(lang: str, stage: str) -> None:
             assert said[k + 1].start_ms - s.end_ms >= 6000, s.text  # room to repeat it inwardly
     if stage == "full":
         joined = " ".join(lines)
-        assert ("My breathing is calm and even. It breathes me." in joined
+        assert ("My breathing is calm and flows by itself." in joined
                 or "Die Atmung ist ganz ruhig. Es atmet mich." in joined)
         no_forehead = text("autogenic", prof(lang, {"forehead": "no"}))
         assert "cool" not in no_forehead and "kühl" not in no_forehead
