@@ -61,6 +61,12 @@ def _spoken(tl: Timeline) -> list[TSpeech]:
                   key=lambda s: s.start_ms)
 
 
+def _release(text: str) -> bool:
+    """A release cue: a short line that lets go ("And let go.", "Und loslassen."), not a longer
+    line that happens to say so ("… and let it go with a sigh")."""
+    return len(text.split()) <= 6 and bool(RELEASE_CUE.search(text))
+
+
 def chapter_silences(sound: np.ndarray, tl: Timeline) -> dict[str, float]:
     """Each chapter's longest unbroken silence (s); the same title twice is numbered."""
     out: dict[str, float] = {}
@@ -79,10 +85,10 @@ def pmr_timing(sound: np.ndarray, tl: Timeline) -> tuple[list[float], list[float
     tensions, silences = [], []
     for i, s in enumerate(lines):
         if NOW_CUE.search(s.text):
-            release = next((r for r in lines[i + 1:] if RELEASE_CUE.search(r.text)), None)
+            release = next((r for r in lines[i + 1:] if _release(r.text)), None)
             if release is not None:
                 tensions.append(round((release.start_ms - s.end_ms) / 1000, 2))
-        elif RELEASE_CUE.search(s.text):
+        elif _release(s.text):
             nxt = next((r.start_ms for r in lines[i + 1:] if NOW_CUE.search(r.text)), tl.total_ms)
             nxt = min([nxt, *[m for m in marks if m > s.end_ms + 1]])
             silences.append(round(longest_quiet(sound, s.end_ms, nxt), 2))
