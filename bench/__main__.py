@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import HERE
 from .report import summary, table
-from .run import QUICK, Config, make_workdir, run_suite
+from .run import QUICK, SECTIONS, Config, make_workdir, run_suite
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--course-minutes", type=float, default=None, help="length of each course session (default 3)")
     ap.add_argument("--engine", default=None, help="override every voice's engine (default pyttsx3: espeak-ng; e.g. fake)")
     ap.add_argument("--profile-dir", default=None, help="write pyinstrument reports of every build here")
+    ap.add_argument("--only", choices=SECTIONS, default="all",
+                    help="run one section alone: codec (the codec study; default results file bench/results-codec.json)")
     a = ap.parse_args(argv)
     cfg = QUICK if a.quick else Config()
     if a.minutes is not None:
@@ -38,15 +40,18 @@ def main(argv: list[str] | None = None) -> int:
         cfg = replace(cfg, profile_dir=str(Path(a.profile_dir).resolve()))
     if a.quick and a.out is None:
         ap.error("--quick needs --out (a smoke run must not overwrite bench/results.json)")
-    out = a.out or HERE / "results.json"
+    out = a.out or HERE / ("results.json" if a.only == "all" else f"results-{a.only}.json")
     work, temp = make_workdir(a.workdir)
     try:
-        res = run_suite(cfg, work, log=lambda s: print(s, flush=True))
+        res = run_suite(cfg, work, log=lambda s: print(s, flush=True), only=a.only)
     finally:
         if temp:
             shutil.rmtree(work, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    if a.only != "all":  # the section printed its own table
+        print(f"results: {out}")
+        return 0
     print()
     print(table(res))
     print()

@@ -37,10 +37,11 @@ def profile_from(spec: dict[str, Any]) -> Any:
 
 
 def task_encode(spec: dict[str, Any]) -> Result:
-    """Stream a raw float32 PCM file into the project's encoder in the mixer's blocks."""
+    """Stream a raw float32 PCM file into the project's encoder in the mixer's blocks, at the
+    quality of stereo under a bed (DEFAULT_QUALITY: the bench's session has the rain bed)."""
     import numpy as np
 
-    from generator.audio.encode import DEFAULT_BITRATE, Mp3Encoder
+    from generator.audio.encode import DEFAULT_BITRATE, DEFAULT_QUALITY, Mp3Encoder
     from generator.audio.ffmpeg import ffmpeg_exe
 
     pcm = Path(spec["pcm"])
@@ -63,7 +64,8 @@ def task_encode(spec: dict[str, Any]) -> Result:
     t1 = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", str(sr), "-ac", str(ch),
-         "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", "-f", "mp3", str(out) + ".direct.mp3"],
+         "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", "-compression_level", str(DEFAULT_QUALITY),
+         "-f", "mp3", str(out) + ".direct.mp3"],
         check=True,
     )
     direct = time.perf_counter() - t1

@@ -114,14 +114,23 @@ def decode_to_pcm(mp3: Path, pcm: Path) -> None:
     )
 
 
-def run_suite(cfg: Config, work: Path, log: Log = print) -> dict[str, Any]:
-    """Run every measurement in ``work``. Built-in bed loops are made first (untimed) in
-    ``work/cache/home``, where ``RELAXGEN_CACHE`` points for every task: a build uses the
-    default cache's loops whatever its own cache, as an installed relaxgen has them after
-    its first build, and the bench leaves the user's cache alone."""
+SECTIONS = ("all", "codec")  # what ``python -m bench --only`` runs
+
+
+def run_suite(cfg: Config, work: Path, log: Log = print, only: str = "all") -> dict[str, Any]:
+    """Run every measurement (``only="codec"``: the codec study alone) in ``work``.
+    Built-in bed loops are made first (untimed) in ``work/cache/home``, where
+    ``RELAXGEN_CACHE`` points for every task: a build uses the default cache's loops
+    whatever its own cache, as an installed relaxgen has them after its first build, and
+    the bench leaves the user's cache alone."""
     old = os.environ.get("RELAXGEN_CACHE")
     os.environ["RELAXGEN_CACHE"] = str(work / "cache" / "home")  # inherited by every task
     try:
+        if only == "codec":
+            from .codec import section
+
+            work.mkdir(parents=True, exist_ok=True)
+            return {"meta": meta(cfg), "config": asdict(cfg), "codec": section(work, cfg.quick, log)}
         if not cfg.quick:
             from generator.audio.beds import BED_NAMES, builtin_bed
 
@@ -249,27 +258,11 @@ def _run_suite(cfg: Config, work: Path, log: Log) -> dict[str, Any]:
     out["course"] = course
     out["cache"] = cache_figures(per[j_lo])
     out["coordinator"] = coordinator(s)
-    out["codec"] = codec(s)
+    from .codec import section
+
+    out["codec"] = section(work, cfg.quick, log)
     out["targets"] = targets(out, cfg)
     return out
-
-
-def codec(s: Suite) -> dict[str, Any]:
-    """LAME's quality settings on relaxgen's material (``bench/codec.py``)."""
-    from .codec import material, study, summarize
-
-    s.log("codec study (LAME -q on a session with and without a bed, stereo and mono, 128 kbps):")
-    if s.cfg.quick:
-        src = material(s.work, 2.0, s.cfg.engine, "desk-break")
-        r = study(src, s.work, repeat=1, use_visqol=False)
-    else:
-        r = study(material(s.work, 3.0, s.cfg.engine), s.work, repeat=s.cfg.repeat)
-    r["by_quality"] = summarize(r["rows"])
-    for q, v in r["by_quality"].items():
-        vis = "" if v["visqol_change_min"] is None else f", ViSQOL {v['visqol_change_min']:+.3f}"
-        s.log(f"  q {q:>4}: {v['speedup']:.2f}x the default's speed{vis}, SNR {v['snr_change_min_db']:+.2f} dB, "
-              f"loudness drift <= {v['lufs_drift_max']:.2f} LU")
-    return r
 
 
 def coordinator(s: Suite) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from .audio.clips import SR
 from .audio.cues import cue_length_ms
 from .audio.encode import (
     DEFAULT_BITRATE,
-    DEFAULT_QUALITY,
     Mp3Encoder,
     Mp3PartEncoder,
     expected_loss_db,
+    output_quality,
     read_back,
 )
 from .audio.ffmpeg import decode
@@ -377,7 +377,7 @@ class BuildOptions:
     cover: tuple[bytes, str] | None = None
     title: str | None = None
     closing: str = ""  # spoken last in the last chapter (see prepare)
-    encoder_quality: int | None = DEFAULT_QUALITY  # LAME -q 0 (best) .. 9 (fastest); None: ffmpeg's default
+    encoder_quality: int | None = None  # LAME -q 0 (best) .. 9 (fastest); None: the output's (output_quality)
 
 
 @dataclass
@@ -389,6 +389,7 @@ class BuildResult:
     synthesized: int
     cached: int
     prepared: Prepared = field(repr=False)
+    encoder_quality: int  # the LAME -q it was encoded with (output_quality)
 
 
 ProgressFn = Callable[[str, float], None]
@@ -445,25 +446,26 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
                      cache_dir=syn.cache.root)
     title = options.title or prep.title
     parts = split_parts(mix, FRAME_SAMPLES) if _encoders(options) > 1 else None
+    quality = output_quality(settings.channels, bool(mix.beds), options.encoder_quality)
     with atomic_path(out) as tmp:
         report = render_to(
             mix,
-            lambda: Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps, quality=options.encoder_quality),
+            lambda: Mp3Encoder(tmp, SR, settings.channels, options.bitrate_kbps, quality=quality),
             (lambda f: progress("mix", f)) if progress else None,
             read_back(tmp, SR, settings.channels),
             expected_loss_db(options.bitrate_kbps),
             parts,
-            _part_encoder(tmp, parts, settings.channels, options.bitrate_kbps, options.encoder_quality),
+            _part_encoder(tmp, parts, settings.channels, options.bitrate_kbps, quality),
         )
         write_tags(tmp, _tags(prep, tl, title, options))
     return BuildResult(
         out, title, tl, report,
-        syn.stats.synthesized - before[0], syn.stats.cached - before[1], prep,
+        syn.stats.synthesized - before[0], syn.stats.cached - before[1], prep, quality,
     )
 
 
 def _part_encoder(tmp: Path, parts: Parts | None, channels: int, kbps: int,
-                  quality: int | None) -> Callable[[], Mp3PartEncoder] | None:
+                  quality: int) -> Callable[[], Mp3PartEncoder] | None:
     if parts is None:
         return None
     return lambda: Mp3PartEncoder(tmp, parts, SR, channels, kbps, quality)

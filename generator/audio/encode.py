@@ -30,20 +30,40 @@ if TYPE_CHECKING:
     from .master import Parts
 
 DEFAULT_BITRATE = 128
-# LAME -q for builds: 7 encodes 2-3x faster than ffmpeg's default (-q 3) with no loss in ViSQOL
-# (audio mode) on speech with and without a bed, stereo and mono (the codec study, docs/performance.md)
-DEFAULT_QUALITY: int | None = 7
+# LAME's -q for each kind of output when a build sets none (--encoder-quality, a manifest's
+# encoder_quality), from the codec study of 2026-12-06 (bench/codec.py; docs/performance.md,
+# "The encoder's own work": the neural voice over every bed, four 30 s excerpts, ViSQOL audio
+# mode). Stereo under a bed: -q 7, which does no noise shaping, loses up to 0.17 (ocean) and
+# -q 3 up to 0.07 (brown noise) against the best setting there; -q 2 loses least (at most
+# 0.031, pink noise) for 1.25x the encode time of -q 3. Mono, and outputs without a bed: -q 7
+# scores as high as any (higher in mono under a bed) and encodes 1.5-2.4x faster than -q 3.
+QUALITY_BY_OUTPUT: dict[str, int] = {
+    "stereo with a bed": 2, "mono with a bed": 7, "stereo without a bed": 7, "mono without a bed": 7,
+}
+# the most common output's (stereo with a bed): where the output is not known (an encoder
+# on its own, the dry run's calibration, the bench's encode floor)
+DEFAULT_QUALITY = QUALITY_BY_OUTPUT["stereo with a bed"]
 QUEUE_BLOCKS = 6  # blocks waiting for the encoder (1 s blocks: 6 s of audio, ~2 MB)
 PIPE_BYTES = 1 << 20  # ask Linux for a 1 MB pipe (default 64 KB)
 FEEDER_POLL_S = 0.1  # the feeder's longest wait for a block before it checks for an abort
 _FF_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # "[out#0/mp3 @ 0x55...] "
 
 
+def output_quality(channels: int, bed: bool, chosen: int | None = None) -> int:
+    """The LAME -q to encode an output with: ``chosen`` when given, else the one for its
+    kind (:data:`QUALITY_BY_OUTPUT`: stereo or mono, whether a bed plays)."""
+    if chosen is not None:
+        return chosen
+    kind = ("stereo" if channels == 2 else "mono") + (" with a bed" if bed else " without a bed")
+    return QUALITY_BY_OUTPUT[kind]
+
+
 class Mp3Encoder:
     """``with Mp3Encoder(tmp_path) as enc: enc.write(block)``; the caller renames on success.
 
     ``quality``: LAME's algorithmic quality 0 (best, slowest) .. 9 (fastest), ffmpeg's
-    ``-compression_level`` for libmp3lame; None leaves ffmpeg's default (LAME -q 3).
+    ``-compression_level`` for libmp3lame; None leaves ffmpeg's default (LAME -q 3). A build
+    picks it with :func:`output_quality`.
     """
 
     def __init__(self, path: Path, sr: int = 44100, channels: int = 2, bitrate_kbps: int = DEFAULT_BITRATE,

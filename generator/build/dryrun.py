@@ -90,7 +90,7 @@ def dry_run(plans: list[PackPlan], workers: int = 1, force: bool = False,
     synths: dict[str, Synthesizer] = {}
     seen: dict[str, int] = {}  # clip key -> its frames in the cache (0: not there)
     speech: dict[str, float] = {}  # engine -> seconds of speech to make
-    bitrate, quality = 128, DEFAULT_QUALITY
+    bitrate, quality = 128, None
     for p in plans:
         state = BuildState(p.folder)
         out.failed += [{"output": str(p.folder), "error": f"{what}: {why}"} for what, why in p.errors]
@@ -102,7 +102,7 @@ def dry_run(plans: list[PackPlan], workers: int = 1, force: bool = False,
                 out.disk_bytes += rec.size
                 continue
             bitrate = int(t.options.get("bitrate_kbps", 128))
-            quality = t.options.get("encoder_quality", DEFAULT_QUALITY)
+            quality = t.options.get("encoder_quality")
             syn = synths.setdefault(str(t.options["cache_dir"]), Synthesizer(ClipCache(t.options["cache_dir"])))
             try:
                 secs = _session(t, syn, seen, speech)
@@ -145,8 +145,8 @@ def _session(t: SessionTask, syn: Synthesizer, seen: dict[str, int], speech: dic
 def _estimate(out: DryRun, speech: dict[str, float], bitrate: int, quality: int | None, calibrate: bool) -> None:
     """Seconds for the sessions to build: their encode (calibrated or the bench's figure) times
     the session factor, plus their new speech, over the workers' combined speed."""
-    if calibrate:
-        out.encode_x = calibrate_encoder(bitrate, quality)
+    if calibrate:  # unset: the quality of stereo under a bed (the slowest of the outputs' own)
+        out.encode_x = calibrate_encoder(bitrate, DEFAULT_QUALITY if quality is None else quality)
         out.basis = (f"calibrated: this machine's encoder ran at {out.encode_x:.0f}x real time just now; "
                      f"x{SESSION_FACTOR} per session, +{EXTRA_WORKER} per extra worker (bench figures)")
     else:

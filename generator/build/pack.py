@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..audio.encode import DEFAULT_QUALITY
 from ..errors import RelaxgenError
 from ..export.names import track_filename
 from ..export.packdata import PackExport, TrackExport
@@ -71,7 +70,7 @@ class PackSettings:
     split_chapters: bool = False
     synth_jobs: int | None = None  # speech processes per task (1 when several tasks run at once)
     reminders: bool = False  # write reminders.ics (always for a course)
-    encoder_quality: int | None = DEFAULT_QUALITY  # LAME -q 0..9 (None: ffmpeg's default, -q 3)
+    encoder_quality: int | None = None  # LAME -q 0..9 (None: each output's, encode.output_quality)
 
     def options(self) -> dict[str, Any]:
         return {"bitrate_kbps": self.bitrate_kbps, "mono": self.mono, "target_lufs": self.target_lufs,

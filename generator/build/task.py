@@ -17,7 +17,7 @@ from typing import Any
 
 from ..api import BuildOptions, BuildResult, build_session
 from ..audio.clips import SR
-from ..audio.encode import DEFAULT_QUALITY
+from ..audio.encode import QUALITY_BY_OUTPUT
 from ..errors import RelaxgenError
 from ..export.names import safe_filename, track_filename
 from ..export.packdata import PackExport, TrackExport
@@ -76,6 +76,8 @@ class SessionTask:
         cover's sha256 when the caller knows it, e.g. once for a whole pack)."""
         prof = profile_from_dict(self.profile)
         opts = {k: v for k, v in self.options.items() if k not in ("cache_dir", "synth_jobs")}
+        if opts.get("encoder_quality") is None:  # the output's quality: the rule is what decides it
+            opts["encoder_quality"] = {"by_output": QUALITY_BY_OUTPUT}
         return {
             "program": program_version(), "template": self.template, "profile": prof.used_fields(),
             "minutes": self.minutes, "title": self.title, "album": self.album, "artist": self.artist,
@@ -164,14 +166,15 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,
         cover=cover, title=task.title, disc=task.disc, closing=task.closing,
         encoders=1,  # a pack's or course's sessions run side by side: one core each
-        encoder_quality=o.get("encoder_quality", DEFAULT_QUALITY),
+        encoder_quality=o.get("encoder_quality"),
     )
     profile = profile_from_dict(task.profile)
     syn = _synth(str(o["cache_dir"]), o.get("synth_jobs"))
     mp3 = folder / task.name
     built = build_session(task.template, mp3, profile, task.minutes, opts, progress, syn)
     track = track_export(built, task)
-    chapters = split_chapters(mp3, built.timeline, track, task, cover) if task.split_chapters else []
+    chapters = (split_chapters(mp3, built.timeline, track, task, cover, built.encoder_quality)
+                if task.split_chapters else [])
     res.files = [p.name for p in write_track_sidecars(track, mp3)] + chapters
     res.deps = build_deps(built, opts.engine, syn)
     res.size = mp3.stat().st_size
@@ -225,8 +228,9 @@ def write_track_sidecars(track: TrackExport, mp3: Path) -> list[Path]:
 
 
 def split_chapters(mp3: Path, tl: Timeline, track: TrackExport, task: SessionTask,
-                   cover: tuple[bytes, str] | None) -> list[str]:
-    """One MP3 per chapter in ``<session stem>/`` (cut from the decoded session, re-encoded, tagged)."""
+                   cover: tuple[bytes, str] | None, quality: int) -> list[str]:
+    """One MP3 per chapter in ``<session stem>/`` (cut from the decoded session, re-encoded at the
+    session's LAME ``quality``, tagged)."""
     from ..audio.encode import Mp3Encoder
     from ..audio.ffmpeg import decode
     from ..export.tags import TagInfo, write_tags
@@ -249,7 +253,7 @@ def split_chapters(mp3: Path, tl: Timeline, track: TrackExport, task: SessionTas
         name = track_filename(i, n, ch.title)
         with atomic_path(folder / name) as tmp:
             with Mp3Encoder(tmp, SR, channels, int(task.options.get("bitrate_kbps", 128)),
-                            quality=task.options.get("encoder_quality", DEFAULT_QUALITY)) as enc:
+                            quality=quality) as enc:
                 enc.write(audio[a:b])
             write_tags(tmp, TagInfo(
                 title=ch.title, artist=task.artist, album=f"{task.album} – {task.title}",

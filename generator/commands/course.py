@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..audio.encode import DEFAULT_QUALITY
+from ..audio.encode import QUALITY_BY_OUTPUT
 from ..build.course import Executor, Summary, build_course, make_executor
 from ..build.dryrun import DryRun, dry_run_course
 from ..build.manifest import Manifest, load_manifest, read_listeners
@@ -43,7 +43,9 @@ def batch_options(f: F) -> F:
         click.option("--mono", is_flag=True, help="Write mono MP3s."),
         click.option("--encoder-quality", "encoder_quality", type=click.IntRange(0, 9), default=None,
                      help="LAME's algorithmic quality, 0 (best, slowest) to 9 (fastest); default: the "
-                          "manifest's encoder_quality, else relaxgen's (docs/performance.md)."),
+                          "manifest's encoder_quality, else relaxgen's for each output ("
+                          + "; ".join(f"{kind} {q}" for kind, q in QUALITY_BY_OUTPUT.items())
+                          + "; docs/performance.md)."),
         click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=-16.0, show_default=True,
                      help="Integrated loudness target."),
         cache_option,
@@ -64,8 +66,8 @@ def batch_options(f: F) -> F:
 def settings_from(p: dict[str, Any], manifest: Manifest | None = None) -> PackSettings:
     cache = p.get("cache_dir") or default_cache_dir()
     quality = p.get("encoder_quality")
-    if quality is None:
-        quality = manifest.encoder_quality if manifest and manifest.encoder_quality is not None else DEFAULT_QUALITY
+    if quality is None and manifest is not None:
+        quality = manifest.encoder_quality  # None: each output's (generator.audio.encode.output_quality)
     return PackSettings(cache_dir=str(Path(cache).expanduser().resolve()), bitrate_kbps=p["bitrate"],
                         mono=p["mono"], target_lufs=p["target_lufs"], engine=p.get("engine"),
                         sounds_dirs=tuple(str(Path(d).resolve()) for d in p.get("sounds_dirs", ())),
