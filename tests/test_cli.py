@@ -73,9 +73,9 @@ def test_scripts_lists_each_scripts_options(runner: CliRunner) -> None:
 
     out = runner.invoke(cli, ["scripts", "--language", "en", "--options"]).output.splitlines()
     at = out.index(next(x for x in out if x.startswith("breathing-478 ")))
-    assert "--set cycles=1 (3-5 min)" in [x.strip() for x in out[at + 1:at + 8]]
+    assert "--set cycles=8 (4.5-10 min)" in [x.strip() for x in out[at + 1:at + 8]]
     rows = json.loads(runner.invoke(cli, ["scripts", "--language", "en", "--json"]).output)
     belly = next(r for r in rows if r["name"] == "belly-breathing")
-    assert {"set": {"safety": "yes"}, "min_minutes": 5.0, "max_minutes": 10.0} in belly["options"]
+    assert {"set": {"safety": "yes"}, "min_minutes": 6.0, "max_minutes": 20.0} in belly["options"]
     plain = runner.invoke(cli, ["scripts", "--language", "en"]).output
     assert "--set" not in plain
