@@ -88,7 +88,7 @@ def test_a_three_day_course_lands_on_every_length(tmp_path: Path, shared_cache: 
         assert _close(_decoded_seconds(mp3), minutes[day]), (mp3, minutes[day])
 
 
-@pytest.mark.parametrize(("name", "lang"), [("pmr-4", "en"), ("autogenic", "de"), ("body-scan", "en")])
+@pytest.mark.parametrize(("name", "lang"), [("pmr-4", "en"), ("autogenic", "de")])
 def test_the_method_is_quiet_where_it_works(tmp_path: Path, shared_cache: Path, name: str, lang: str) -> None:
     """At the default length with the default voice: the method's targets (docs/scripts.md)."""
     path = resolve_template(name, lang)
