@@ -75,9 +75,18 @@ def model_identity(engine: Engine, model: str | None) -> str:
 
 def multithreaded(engine: Engine) -> bool:
     """True for an engine whose one process speaks on several cores (Piper, through onnxruntime's
-    threads): it gets one speech worker with the build's speech jobs as threads (its ``threads``
-    attribute), instead of a worker per job each loading its own model."""
+    threads): its speech workers get several threads each (its ``threads`` attribute), so fewer
+    workers load its model (:func:`worker_threads`)."""
     return bool(getattr(engine, "multithreaded", False))
+
+
+def worker_threads(engine: Engine, jobs: int) -> int:
+    """Threads for each speech worker of a build with ``jobs`` speech jobs; it runs
+    ``max(1, jobs // threads)`` workers. 1 for most engines; a :func:`multithreaded` one says
+    (``threads_for``: Piper takes every job in one worker unless told otherwise)."""
+    if not multithreaded(engine):
+        return 1
+    return max(1, int(engine.threads_for(jobs)))  # type: ignore[attr-defined]
 
 
 def use_threads(engine: Engine, threads: int) -> None:

@@ -163,8 +163,8 @@ def measure_rate_model(voice: Any, sentences: tuple[str, ...]) -> RateModel:
 
 
 def onnx_threads(given: int = 1) -> int:
-    """onnxruntime's threads for one Piper process: ``given`` (the speech jobs of the build, see
-    :class:`PiperEngine`), or ``RELAXGEN_ONNX_THREADS`` when set."""
+    """onnxruntime's threads for one Piper process: ``RELAXGEN_ONNX_THREADS`` when set, else
+    ``given`` (for a build: its speech jobs, all in one process; see :class:`PiperEngine`)."""
     env = os.environ.get("RELAXGEN_ONNX_THREADS", "")
     return int(env) if env.isdigit() and int(env) > 0 else max(1, given)
 
@@ -232,9 +232,11 @@ class PiperEngine:
     """Piper voices, loaded on first use and kept.
 
     One Piper process uses several cores through onnxruntime's threads (``threads``, set by
-    the speech pool to the build's speech jobs): one model in memory, where a process per
-    core would hold one each (about 140 MB with the bundled voice, plus the working memory
-    of the sentence being spoken)."""
+    the speech pool): by default a build's speech jobs all run in one process, one model in
+    memory, where a process per core holds one each (about 140 MB with the bundled voice,
+    plus the working memory of the sentence being spoken). Two threads speak about 1.65x as
+    fast as one on two idle cores, two processes about 1.95x: ``RELAXGEN_ONNX_THREADS=1``
+    chooses a process per job, for that speed at twice the memory."""
 
     name = "piper"
     multithreaded = True  # see generator.tts.base.multithreaded
@@ -243,6 +245,10 @@ class PiperEngine:
         self._voices: dict[str, Any] = {}
         self._ident: dict[str, str] = {}
         self.threads = 1
+
+    def threads_for(self, jobs: int) -> int:
+        """Threads per worker for ``jobs`` speech jobs (see generator.tts.base.worker_threads)."""
+        return onnx_threads(jobs)
 
     def version(self) -> str:
         # the installation is checked without importing it: a build's own process never loads

@@ -22,7 +22,7 @@ from ..audio.clips import SR, process_engine_output
 from ..errors import SynthesisError
 from ..interrupts import check
 from ..model import ClipRequest
-from .base import Engine, engine_from_spec, model_identity, multithreaded, use_threads
+from .base import Engine, engine_from_spec, model_identity, use_threads, worker_threads
 from .cache import ClipCache
 from .claims import MAX_WAIT_S, POLL_S, Claims
 from .pool import DEFAULT_TIMEOUT_S, Task, WorkerPool, render_clip
@@ -74,7 +74,7 @@ class Synthesizer:
     """Turns clip requests into cached, processed clips.
 
     ``jobs``: worker processes (default: the number of cores, or ``RELAXGEN_JOBS``); a
-    multithreaded engine (Piper) gets one worker with ``jobs`` threads instead.
+    multithreaded engine (Piper) gets fewer with several threads each (:func:`worker_threads`).
     ``timeout``: seconds allowed per clip before its worker counts as hung (scaled
     with the text's length; default 60, or ``RELAXGEN_TTS_TIMEOUT``).
     ``engine_specs``: engine name -> ``"module:factory"`` to build that engine from
@@ -229,7 +229,7 @@ class Synthesizer:
 
     def _inline(self, engine: str, tasks: Sequence[Task], finished: Callable[[Task, Path, int], None]) -> None:
         eng = self.engine(engine)
-        use_threads(eng, self.jobs)
+        use_threads(eng, worker_threads(eng, self.jobs))
         with tempfile.TemporaryDirectory(prefix="relaxgen-tts-") as d:
             for t in tasks:
                 check()
@@ -237,12 +237,12 @@ class Synthesizer:
                 finished(t, path, frames)
 
     def _pool(self, engine: str) -> WorkerPool:
-        """The engine's workers: ``jobs`` of them, or one with ``jobs`` threads for a multithreaded
-        engine (one model in memory instead of ``jobs``)."""
+        """The engine's workers: ``jobs`` of them, or for a multithreaded engine fewer with several
+        threads each (Piper: one with ``jobs`` threads, one model in memory instead of ``jobs``)."""
         if engine not in self._pools:
-            procs, threads = (1, self.jobs) if multithreaded(self.engine(engine)) else (self.jobs, 1)
+            threads = worker_threads(self.engine(engine), self.jobs)
             self._pools[engine] = WorkerPool(engine, self._specs.get(engine, engine), self._store_raw,
-                                             procs, self.timeout, threads)
+                                             max(1, self.jobs // threads), self.timeout, threads)
         return self._pools[engine]
 
     def _store_raw(self, task: Task, raw: Path) -> tuple[Path, int]:

@@ -87,6 +87,9 @@ class ThreadedEngine(SleepyEngine):
     def __init__(self) -> None:
         self.threads = 1
 
+    def threads_for(self, jobs: int) -> int:  # as Piper: every job in one worker unless told
+        return int(os.environ.get("RELAXGEN_TEST_THREADS", jobs))
+
     def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
         _marker(req.text).write_text(f"{self.threads} {os.getpid()}")
         super().synthesize(req, out_wav)
@@ -175,6 +178,18 @@ def test_a_multithreaded_engine_gets_one_worker_with_the_jobs_as_threads(tmp_pat
         for t in texts:
             _marker(t).unlink(missing_ok=True)
         _marker(texts[0] + " again").unlink(missing_ok=True)
+
+
+def test_a_multithreaded_engine_told_one_thread_gets_a_worker_per_job(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAXGEN_TEST_THREADS", "1")
+    texts = [unique(f"Single-threaded sentence {w}") for w in ("one", "two", "three", "four")]
+    with pooled(tmp_path, "ThreadedEngine", jobs=2) as syn:
+        syn.synthesize_all([req(t) for t in texts])
+        seen = [_marker(t).read_text().split() for t in texts]
+        assert {s[0] for s in seen} == {"1"} and syn._pools["fake"].started == 2
+    for t in texts:
+        _marker(t).unlink(missing_ok=True)
 
 
 def test_crashed_worker_is_replaced_and_the_clip_retried(tmp_path: Path) -> None:
