@@ -99,6 +99,7 @@ def load_inputs(spec: dict[str, Any]) -> tuple[Path, Path, Any, Any]:
 
 
 def run_course(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench.one import cpu_now
     from generator.build.course import build_course, make_executor
     from generator.build.pack import PackSettings
 
@@ -110,6 +111,7 @@ def run_course(spec: dict[str, Any]) -> dict[str, Any]:
     folders = {f"{i:03d}": i for i in range(1, len(spec["listeners"]) + 1)}
     settings = PackSettings(cache_dir=str(spec["cache"]), engine=spec.get("engine"))
     collect = _Collect()
+    cpu_start = cpu_now()
     t0 = time.monotonic()
     summ = build_course(manifest, table, out_dir, settings, make_executor("local", int(spec["jobs"])), reporter=collect)
     seconds = time.monotonic() - t0
@@ -131,5 +133,6 @@ def run_course(spec: dict[str, Any]) -> dict[str, Any]:
         "audio_s": sum(r["audio_s"] for r in per),
         "sessions_per_min": 60.0 * len(per) / seconds,
         "workers": int(spec["jobs"]),
+        "cpu_start_s": cpu_start,
         "per_session": per,
     }

@@ -4,8 +4,10 @@ Kinds: ``encode`` (the encode floor), ``synth`` (the synthesis floor),
 ``build`` (relaxgen's build_session), ``peer`` (the pydub baseline),
 ``course`` (``relaxgen course``: generator.build.course.build_course) and ``coordinator`` (planning and
 checking an up-to-date course, :mod:`bench.coordinator`). Each reports ``seconds`` for
-the timed part only (imports and test data preparation excluded), plus CPU
-time and ``ru_maxrss`` of itself and its children as cross-checks.
+the timed part only (imports and test data preparation excluded), ``cpu_start_s``
+(the CPU time spent before it: with the tree's CPU time that the parent
+measures, :mod:`bench.memory`, it gives the timed part's), plus CPU time and
+``ru_maxrss`` of itself and its children as cross-checks.
 If the task has ``profile_to``, the timed part runs under pyinstrument and
 its text report is written there.
 """
@@ -197,6 +199,7 @@ def run(spec: dict[str, Any]) -> Result:
     import generator.api  # noqa: F401
 
     import_s = time.perf_counter() - T_START
+    cpu_start = cpu_now()
     prof_to = spec.get("profile_to")
     if prof_to:
         from pyinstrument import Profiler
@@ -212,12 +215,20 @@ def run(spec: dict[str, Any]) -> Result:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     res.update(
         import_s=import_s,
+        cpu_start_s=res.get("cpu_start_s", cpu_start),  # a task with its own test data sets it
         cpu_self_s=me.ru_utime + me.ru_stime,
         cpu_children_s=kids.ru_utime + kids.ru_stime,
         maxrss_self=me.ru_maxrss * 1024,
         maxrss_children=kids.ru_maxrss * 1024,
     )
     return res
+
+
+def cpu_now() -> float:
+    """User + system seconds of this process and of every descendant it waited for so far."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main(argv: list[str]) -> int:

@@ -55,18 +55,14 @@ def table(r: dict[str, Any]) -> str:
             for key in ("voice_mos", "voice_speed"):
                 if key in r["targets"]:
                     row("  the default voice", f"{r['targets'][key]['value']:.2f}", key)
-    vb = r.get("voices", {}).get("builds")
-    if vb:
-        row("Cold build / warm rebuild with the neural voice",
-            f"{vb['cold']['seconds']:.2f} s = {vb['cold_to_espeak']:.2f}x espeak-ng / {vb['warm']['seconds']:.2f} s = "
-            f"{vb['warm_to_espeak']:.2f}x", "voice_cold_build")
-        row("  warm", f"{vb['warm_to_espeak']:.2f}x", "voice_warm_build")
+    neural_rows(r, row)
     row("Peer way (pydub `+`, overlay loop, export)", f"{p['seconds']:.2f} s, peak {p['peak_tree_mb']:.0f} MB")
     row("Speed vs the peer way (warm rebuild)", f"{p['speedup']:.2f}x faster", "peer_speed")
     row("Peak memory vs the peer way", f"{b['warm']['peak_tree_mb']:.0f} MB = {100 * p['memory_ratio']:.0f} %", "peer_memory")
     sizes = sorted(mem, key=float)
-    row("Peak RSS, process tree (" + " / ".join(f"{m} min" for m in sizes) + ")",
-        " / ".join(f"{mem[m]['peak_tree_mb']:.0f}" for m in sizes) + " MB")
+    row("Peak memory, process tree: sum of RSS; PSS (" + " / ".join(f"{m} min" for m in sizes) + ")",
+        " / ".join(f"{mem[m]['peak_tree_mb']:.0f}" for m in sizes) + " MB; "
+        + " / ".join(f"{mem[m].get('peak_pss_mb', 0):.0f}" for m in sizes) + " MB")
     hi, lo = sizes[-1], sizes[0]
     row(f"{hi}-minute session peak RSS", f"{mem[hi]['peak_tree_mb']:.0f} MB", "long_session_peak")
     row(f"{hi}-minute minus {lo}-minute peak", f"{mem[hi]['peak_tree_mb'] - mem[lo]['peak_tree_mb']:+.1f} MB", "long_session_growth")
@@ -84,7 +80,10 @@ def table(r: dict[str, Any]) -> str:
     if "two_part_s" in e:  # a course is MP3 encoding above all: how well do two encoders run at once here?
         two = e["seconds"] / e["two_part_s"]
         row("Machine for encoding: two encoders at once vs one (encode floor / two-part encode)",
-            f"{two:.2f}x; the course got {co['speedup'] / two:.2f} of it", "parallel_speedup")
+            f"{two:.2f}x; the course got {co['speedup'] / two:.2f} of it")
+    if "cpu_floor" in co:
+        row(f"Course -j {co['cpu_floor']['jobs']} against its CPU floor (CPU s of the tree / cores)",
+            floor_text(co[jobs[-1]]["seconds"], co["cpu_floor"]), "course_cpu_floor")
     if "coordinator" in r:
         co_r = r["coordinator"]
         sizes = sorted(co_r, key=int)
@@ -106,6 +105,39 @@ def table(r: dict[str, Any]) -> str:
              "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)) + " |" for x in rows]
     return "\n".join(lines)
+
+
+def floor_text(seconds: float, f: dict[str, Any]) -> str:
+    return (f"{seconds:.1f} s; {f['cpu_s']:.1f} CPU s / {f['cores']} cores = {f['floor_s']:.1f} s: "
+            f"{f['ratio']:.2f}x the floor")
+
+
+def neural_rows(r: dict[str, Any], row: Any) -> None:
+    """The neural voice's builds (bench/neural.py), when measured."""
+    vb = r.get("voices", {}).get("builds")
+    if not vb:
+        return
+    mins = r["config"]["minutes"]
+    c, w = vb["cold"], vb["warm"]
+    if "cold_floor" in vb:
+        row(f"Cold build with the neural voice, {mins:g} min", floor_text(c["seconds"], vb["cold_floor"])
+            + f" ({vb['cold_to_espeak']:.2f}x the espeak-ng build)", "voice_cold_floor")
+    row("Warm rebuild with the neural voice", f"{w['seconds']:.2f} s = {vb['warm_to_espeak']:.2f}x espeak-ng",
+        "voice_warm_build")
+    mem = vb.get("memory")
+    if mem:
+        sizes = sorted(mem, key=float)
+        row("Neural voice, cold builds: peak PSS (sum of RSS), " + " / ".join(f"{m} min" for m in sizes),
+            " / ".join(f"{mem[m]['peak_pss_mb']:.0f} ({mem[m]['peak_tree_mb']:.0f})" for m in sizes) + " MB",
+            "voice_memory_peak")
+        row(f"  {sizes[-1]}-minute minus {sizes[0]}-minute peak PSS",
+            f"{mem[sizes[-1]]['peak_pss_mb'] - mem[sizes[0]]['peak_pss_mb']:+.1f} MB", "voice_memory_growth")
+    co = vb.get("course")
+    if co:
+        key = next(k for k in co if k.startswith("j"))
+        row(f"Course -j {key[1:]} with the neural voice: time; peak PSS (sum of RSS)",
+            floor_text(co[key]["seconds"], co["cpu_floor"])
+            + f"; {co[key]['peak_pss_mb']:.0f} MB ({co[key]['peak_tree_mb']:.0f} MB)", "voice_course_memory")
 
 
 def summary(r: dict[str, Any]) -> str:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from . import SESSION_TEMPLATE
+from .machine import cores, cpu_floor, parallel_capacity
 from .memory import MB, Measured, run_inline, run_task
-from .voice import voice_targets
+from .targets import targets
 
 Log = Callable[[str], None]
 
@@ -68,7 +69,8 @@ class Suite:
             spec["profile_to"] = str(Path(self.cfg.profile_dir) / f"{name}.txt")
         inline = self.cfg.inline and kind not in ("course", "coordinator") and not name.endswith("-minute session")
         m = run_inline(spec) if inline else run_task(spec)
-        self.log(f"  {name:<28} {m.result['seconds']:8.2f} s   peak RSS {m.peak_tree_mb:7.1f} MB")
+        self.log(f"  {name:<28} {m.result['seconds']:8.2f} s   peak RSS {m.peak_tree_mb:7.1f} MB, "
+                 f"PSS {m.peak_pss_mb:7.1f} MB")
         return m
 
     def cache(self, name: str) -> str:
@@ -85,7 +87,10 @@ def figures(m: Measured) -> dict[str, Any]:
         **r,
         "wall_s": m.wall_s,
         "peak_tree_mb": m.peak_tree_rss / MB,
+        "peak_pss_mb": m.peak_tree_pss / MB,
         "peak_self_mb": m.peak_self_rss / MB,
+        "cpu_tree_s": m.cpu_tree_s,
+        "cpu_timed_s": m.cpu_timed_s,
         "maxrss_self_mb": r.pop("maxrss_self", 0) / MB,
         "maxrss_children_mb": r.pop("maxrss_children", 0) / MB,
         "rss_samples": m.samples,
@@ -101,6 +106,7 @@ def best(runs: list[Measured]) -> dict[str, Any]:
     out["runs_s"] = [round(float(m.result["seconds"]), 3) for m in runs]
     out["runs_peak_mb"] = [round(m.peak_tree_rss / MB, 1) for m in runs]
     out["peak_tree_mb"] = max(m.peak_tree_rss for m in runs) / MB
+    out["peak_pss_mb"] = max(m.peak_tree_pss for m in runs) / MB
     return out
 
 
@@ -205,20 +211,11 @@ def _run_suite(cfg: Config, work: Path, log: Log) -> dict[str, Any]:
         "compared_with": "warm rebuild (both take their speech from the same clip cache)",
     }
 
-    # -- 3b: voices (quality, speed, memory per worker) and builds with the neural voice
-    from .voice import neural_installed, run_voices
+    # -- 3b: voices (quality, speed, memory per worker)
+    from .voice import run_voices
 
     log("voices (English profiles as resolved here):")
     out["voices"] = run_voices(cfg.quick, work / "voices", log)
-    if not cfg.quick and neural_installed():
-        ncache = s.cache("neural")
-        nc = s.task("build", "cold build, neural voice", cache=ncache, out=str(work / "ncold.mp3"), profile=prof,
-                    minutes=mins, engine=None)
-        nw = s.task("build", "warm rebuild, neural voice", cache=ncache, out=str(work / "nwarm.mp3"),
-                    profile=changed, minutes=mins, engine=None)
-        out["voices"]["builds"] = {"cold": figures(nc), "warm": figures(nw),
-                                   "cold_to_espeak": nc.result["seconds"] / c["seconds"],
-                                   "warm_to_espeak": nw.result["seconds"] / w["seconds"]}
 
     # -- 4: memory
     log("memory (cold builds, whole process tree):")
@@ -238,24 +235,28 @@ def _run_suite(cfg: Config, work: Path, log: Log) -> dict[str, Any]:
         base = LISTENERS[i % len(LISTENERS)]
         listeners.append(base if i < len(LISTENERS) else {**base, "name": f"{base['name']} {i + 1}"})
     for j in cfg.jobs:
-        r = s.task("course", f"course -j {j}", cache=s.cache(f"course-j{j}"), out_dir=str(work / f"course-j{j}"),
-                   listeners=listeners, base_profile={"bed": cfg.bed} if cfg.bed else {}, days=cfg.course_days, minutes=cfg.course_minutes, jobs=j)
+        r = course_task(s, f"course-j{j}", f"course -j {j}", listeners, j)
         course[f"j{j}"] = figures(r)
         per[j] = r.result["per_session"]
-        shutil.rmtree(work / f"course-j{j}", ignore_errors=True)
-        shutil.rmtree(work / f"course-j{j}-src", ignore_errors=True)
     j_lo, j_hi = min(cfg.jobs), max(cfg.jobs)
     course["speedup"] = course[f"j{j_hi}"]["sessions_per_min"] / course[f"j{j_lo}"]["sessions_per_min"]
-    from .machine import parallel_capacity
-
     cap = parallel_capacity(j_hi, n=2_000_000 if cfg.quick else 20_000_000, repeat=1 if cfg.quick else 5)
     log(f"  machine: {j_hi} busy processes at once do {cap['capacity']:.2f}x the work of one")
     out["machine"] = cap
     course["efficiency"] = course["speedup"] / cap["capacity"]
-    # a course is MP3 encoding above all: its -j 2 against two encoders at once in this run
+    # a course is MP3 encoding above all: its -j 2 against two encoders at once in this run (context)
     two = out["floors"]["encode"]["seconds"] / out["floors"]["encode"].get("two_part_s", out["floors"]["encode"]["seconds"])
     course["of_two_encoders"] = course["speedup"] / two
+    course["cpu_floor"] = cpu_floor(course[f"j{j_hi}"], j_hi)
     out["course"] = course
+
+    # -- 5b: the neural voice: builds against their CPU floor, memory, a course
+    from .neural import run_neural
+    from .voice import neural_installed
+
+    if not cfg.quick and neural_installed():
+        log("neural voice (voices as they resolve here; peak PSS of the whole tree):")
+        out["voices"]["builds"] = run_neural(s, prof, changed, c, w, listeners)
     out["cache"] = cache_figures(per[j_lo])
     out["coordinator"] = coordinator(s)
     from .codec import section
@@ -286,6 +287,18 @@ def coordinator(s: Suite) -> dict[str, Any]:
     return out
 
 
+def course_task(s: Suite, name: str, label: str, listeners: list[dict[str, Any]], jobs: int,
+                **spec: Any) -> Measured:
+    """The bench's course built by ``relaxgen course -j JOBS`` into an empty folder and cache."""
+    cfg = s.cfg
+    r = s.task("course", label, cache=s.cache(name), out_dir=str(s.work / name), listeners=listeners,
+               base_profile={"bed": cfg.bed} if cfg.bed else {}, days=cfg.course_days, minutes=cfg.course_minutes,
+               jobs=jobs, **spec)
+    shutil.rmtree(s.work / name, ignore_errors=True)
+    shutil.rmtree(s.work / f"{name}-src", ignore_errors=True)
+    return r
+
+
 def cache_figures(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     by: dict[int, dict[str, int]] = {}
     for r in sessions:
@@ -308,42 +321,6 @@ def cache_figures(sessions: list[dict[str, Any]]) -> dict[str, Any]:
         "note": "hit rate = clips found in the cache / unique clips asked for, summed over the "
         "listener's sessions (the -j 1 run, listeners in order); expected = clips an earlier "
         "session of the course already asked for",
-    }
-
-
-def target(text: str, value: float, met: bool, unit: str = "") -> dict[str, Any]:
-    return {"target": text, "value": round(value, 4), "unit": unit, "met": bool(met)}
-
-
-def targets(r: dict[str, Any], cfg: Config) -> dict[str, dict[str, Any]]:
-    b = r["builds"]["ratios"]
-    mem = r["memory"]
-    lo, hi = f"{min(cfg.memory_minutes):g}", f"{max(cfg.memory_minutes):g}"
-    peak_hi, peak_lo = mem[hi]["peak_tree_mb"], mem[lo]["peak_tree_mb"]
-    return {
-        "warm_rebuild": target("warm rebuild <= 1.10x the encode floor", b["warm_to_encode"], b["warm_to_encode"] <= 1.10, "x"),
-        "cold_build": target("cold build <= 1.25x the sum of the floors", b["cold_to_floors"], b["cold_to_floors"] <= 1.25, "x"),
-        "peer_speed": target("at least 1.6x faster than the peer way", r["peer"]["speedup"], r["peer"]["speedup"] >= 1.6, "x"),
-        "peer_memory": target("<= 25 % of the peer way's peak memory", 100 * r["peer"]["memory_ratio"], r["peer"]["memory_ratio"] <= 0.25, "%"),
-        "long_session_peak": target(f"{hi}-minute session: peak RSS < 200 MB", peak_hi, peak_hi < 200.0, "MB"),
-        "long_session_growth": target(f"{hi}-minute session within +30 MB of the {lo}-minute one", peak_hi - peak_lo, peak_hi - peak_lo <= 30.0, "MB"),
-        "parallel_speedup": target("course -j 2 / -j 1 >= 0.95x what two encoders at once give (same run)",
-                                   r["course"]["of_two_encoders"], r["course"]["of_two_encoders"] >= 0.95, "x"),
-        **coordinator_targets(r["coordinator"]),
-    } | voice_targets(r.get("voices"))
-
-
-def coordinator_targets(co: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    sizes = sorted(co, key=int)
-    lo, hi = co[sizes[0]], co[sizes[-1]]
-    growth = hi["check_ms"] / lo["check_ms"]
-    return {
-        "coordinator_check": target(f"up-to-date check <= 3 ms a session ({hi['sessions']} sessions)",
-                                    hi["check_ms"], hi["check_ms"] <= 3.0, "ms"),
-        "coordinator_memory": target(f"coordinator peak <= 300 MB ({hi['sessions']} sessions)",
-                                     hi["peak_tree_mb"], hi["peak_tree_mb"] <= 300.0, "MB"),
-        "coordinator_linear": target(f"check time linear: ms a session at {hi['sessions']} <= 1.5x at "
-                                     f"{lo['sessions']} sessions", growth, growth <= 1.5, "x"),
     }
 
 
@@ -377,6 +354,7 @@ def meta(cfg: Config) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": cpu,
         "cpus": os.cpu_count(),
+        "cores": cores(),
         "ffmpeg": ff,
         "commit": commit,
     }

@@ -267,9 +267,9 @@ def neural_installed() -> bool:
 
 def voice_targets(v: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """The voice targets: the default English voice is understood (WER <= 0.40) and pleasant
-    (predicted MOS >= 4.0); speech comes at least 10x faster than real time; a neural build
-    costs at most 1.6x an espeak-ng one cold, and no more warm."""
-    from .run import target
+    (predicted MOS >= 4.0); speech comes at least 10x faster than real time. (Its builds'
+    targets: :mod:`bench.neural`.)"""
+    from .targets import target
 
     out: dict[str, dict[str, Any]] = {}
     d = default_figures(v) if v else None
@@ -282,10 +282,4 @@ def voice_targets(v: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
                                   d["mos_p808"] >= 4.0)
     out["voice_speed"] = target(f"default English voice ({name}): synthesis >= 10x real time on {d['jobs']} workers",
                                 d["x_realtime"], d["x_realtime"] >= 10.0, "x")
-    b = v.get("builds") if v else None
-    if b:
-        out["voice_cold_build"] = target("cold build with the neural voice <= 1.6x the espeak-ng build",
-                                         b["cold_to_espeak"], b["cold_to_espeak"] <= 1.6, "x")
-        out["voice_warm_build"] = target("warm rebuild with the neural voice <= 1.1x the espeak-ng one",
-                                         b["warm_to_espeak"], b["warm_to_espeak"] <= 1.1, "x")
     return out

@@ -1,18 +1,24 @@
-"""The benchmark keeps working: a smoke run (tiny sessions, fake engine) writes a complete results file."""
+"""The benchmark keeps working: a smoke run (tiny sessions, fake engine) writes a complete results file;
+its targets and table are computed right from given figures."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.__main__ import main
+from bench.machine import cpu_floor
+from bench.neural import neural_targets
+from bench.report import neural_rows
+from bench.targets import course_target
 
 SECTIONS = ("meta", "config", "floors", "builds", "peer", "memory", "course", "cache", "coordinator", "codec", "targets")
 TARGETS = (
     "warm_rebuild", "cold_build", "peer_speed", "peer_memory",
-    "long_session_peak", "long_session_growth", "parallel_speedup",
+    "long_session_peak", "long_session_growth", "course_cpu_floor",
     "coordinator_check", "coordinator_memory", "coordinator_linear",
 )
 
@@ -38,6 +44,9 @@ def test_quick_bench_writes_results(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert r["peer"]["audio_s"] == pytest.approx(r["builds"]["cold"]["audio_s"], abs=0.1)
     assert len(r["memory"]) == 2 and all(m["peak_tree_mb"] > 0 for m in r["memory"].values())
     assert r["course"]["j1"]["sessions"] == r["course"]["j2"]["sessions"] == 2
+    # the course's CPU time covers its whole tree (pool workers, speech workers, encoders)
+    assert r["course"]["j2"]["cpu_timed_s"] > 0 and r["course"]["cpu_floor"]["ratio"] > 0
+    assert all(m["peak_pss_mb"] > 0 for m in r["memory"].values())
     assert 0.0 <= r["cache"]["second_listener_hit_rate"] <= 1.0
     co = r["coordinator"]
     assert [co[k]["sessions"] for k in ("3", "6", "12")] == [6, 12, 24]
@@ -66,3 +75,59 @@ def test_quick_needs_out(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--quick"])
     assert "--out" in capsys.readouterr().err
+
+
+def _build(seconds: float, cpu: float, pss: float = 300.0, rss: float = 400.0) -> dict[str, Any]:
+    return {"seconds": seconds, "cpu_timed_s": cpu, "peak_pss_mb": pss, "peak_tree_mb": rss}
+
+
+def test_cpu_floor_is_the_tree_cpu_over_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bench.machine.cores", lambda: 2)
+    f = cpu_floor(_build(22.0, 40.0))
+    assert f["cores"] == 2 and f["floor_s"] == 20.0 and f["ratio"] == pytest.approx(1.1)
+    assert cpu_floor(_build(40.0, 40.0), 1)["floor_s"] == 40.0  # -j 1: one core
+    assert cpu_floor(_build(40.0, 40.0), 8)["cores"] == 2  # never more than the machine has
+
+
+def test_course_target_against_its_cpu_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bench.machine.cores", lambda: 2)
+    met = course_target({"cpu_floor": cpu_floor(_build(54.0, 100.0), 2)})
+    assert met["met"] and met["value"] == pytest.approx(1.08) and "-j 2" in met["target"]
+    assert not course_target({"cpu_floor": cpu_floor(_build(56.0, 100.0), 2)})["met"]
+
+
+def _neural(cold_s: float = 21.0, pss10: float = 330.0, pss60: float = 355.0,
+            course_pss: float = 380.0) -> dict[str, Any]:
+    cold = _build(cold_s, 40.0)
+    course = _build(60.0, 110.0, course_pss, 420.0)
+    return {"cold": cold, "warm": _build(7.0, 12.0), "cold_floor": cpu_floor(cold),
+            "cold_to_espeak": 2.7, "warm_to_espeak": 1.02,
+            "memory": {"10": _build(9.0, 16.0, pss10), "60": _build(40.0, 60.0, pss60)},
+            "course": {"j2": course, "cpu_floor": cpu_floor(course, 2)}}
+
+
+def test_neural_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bench.machine.cores", lambda: 2)
+    t = neural_targets(_neural())
+    assert set(t) == {"voice_cold_floor", "voice_warm_build", "voice_memory_peak", "voice_memory_growth",
+                      "voice_course_memory"}
+    assert all(v["met"] for v in t.values()), t
+    assert t["voice_cold_floor"]["value"] == pytest.approx(1.05)  # 21 s against 40 CPU s on 2 cores
+    assert t["voice_memory_growth"]["value"] == pytest.approx(25.0)
+    missed = neural_targets(_neural(cold_s=23.0, pss10=351.0, pss60=390.0, course_pss=601.0))
+    assert not any(missed[k]["met"] for k in ("voice_cold_floor", "voice_memory_peak", "voice_memory_growth",
+                                              "voice_course_memory"))
+    assert neural_targets(None) == {}
+
+
+def test_the_table_shows_the_neural_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bench.machine.cores", lambda: 2)
+    n = _neural()
+    r = {"config": {"minutes": 20}, "voices": {"builds": n}, "targets": neural_targets(n)}
+    rows: list[tuple[str, str, str | None]] = []
+    neural_rows(r, lambda measure, value, key=None: rows.append((measure, value, key)))
+    keys = [k for _, _, k in rows]
+    assert keys == ["voice_cold_floor", "voice_warm_build", "voice_memory_peak", "voice_memory_growth",
+                    "voice_course_memory"]
+    assert "40.0 CPU s / 2 cores = 20.0 s: 1.05x the floor" in rows[0][1]
+    assert rows[2][1] == "330 (400) / 355 (400) MB"

@@ -39,6 +39,7 @@ from .buildstate import (
 )
 from .manifest import ListenerTable, Manifest
 from .pack import PackPlan, PackSettings, pack_file_names, plan_pack, write_pack_files
+from .speakfirst import speech_first
 from .task import SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
@@ -113,6 +114,7 @@ class InlineExecutor:
     """Runs tasks one after another in this process (``-j 1``)."""
 
     workers = 1
+    local = True  # on this machine: a neural voice speaks first (generator.build.speakfirst)
 
     def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
         me = worker_name()
@@ -130,6 +132,8 @@ class InlineExecutor:
 
 class LocalExecutor:
     """A process pool ("forkserver" or "spawn": speech engines are not fork-safe)."""
+
+    local = True  # on this machine: a neural voice speaks first (generator.build.speakfirst)
 
     def __init__(self, jobs: int | None = None) -> None:
         self.workers = max(1, jobs or os.cpu_count() or 1)
@@ -216,6 +220,8 @@ class DaskExecutor:
     cache at the same paths, and write into the same output folder: use a
     shared filesystem mounted at the same path everywhere.
     """
+
+    local = False  # its workers, on other machines, speak for themselves
 
     def __init__(self, address: str) -> None:
         try:
@@ -408,16 +414,20 @@ def _run_packs(plans: list[PackPlan], executor: Executor, force: bool, rep: Repo
     tasks = {t.key: t for t in todo}
     rep.begin(len(todo) + len(summ.skipped), len(summ.skipped), executor.workers)
     try:
-        # closed at once on any error, so its workers never outlive this loop
-        with contextlib.closing(executor.run(todo, rep)) as results:
-            for res in results:
-                t = tasks[res.key]
-                folder = Path(res.folder)
-                _record(res, t, states[folder], summ)
-                rep.finished(res, task_label(t))
-                remaining[folder] -= 1
-                if remaining[folder] == 0:
-                    _finish_pack(by_folder[folder], states.pop(folder), summ)
+        for batch, spoken in speech_first(todo, executor, rep):  # (one batch but for a local neural run)
+            # closed at once on any error, so its workers never outlive this loop
+            with contextlib.closing(executor.run(batch, rep)) as results:
+                for res in results:
+                    t = tasks[res.key]
+                    folder = Path(res.folder)
+                    _record(res, t, states[folder], summ)
+                    rep.finished(res, task_label(t))
+                    remaining[folder] -= 1
+                    if remaining[folder] == 0:
+                        _finish_pack(by_folder[folder], states.pop(folder), summ)
+            # the sessions found what was spoken for them first in the cache: spoken in this run
+            summ.synthesized += spoken
+            summ.cached = max(0, summ.cached - spoken)
     except KeyboardInterrupt:
         summ.interrupted = True
         for p in plans:  # what a stopped session (or a worker killed with it) left half-written

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api import estimated, prepare, timed
+from ..api import timed
 from ..audio.clips import SR
 from ..audio.encode import DEFAULT_QUALITY
 from ..errors import RelaxgenError
@@ -38,7 +38,7 @@ from .buildstate import BuildState, DepChecker
 from .course import Summary, plan_course
 from .manifest import ListenerTable, Manifest
 from .pack import PackPlan, PackSettings, plan_pack
-from .task import SessionTask, profile_from_dict
+from .task import SessionTask, prepare_task
 
 ENCODE_X = 79.0  # one libmp3lame stream, 128 kbps stereo, x real time (bench encode floor, 2026-11-28)
 SESSION_FACTOR = 1.8  # a course session at -j 1 takes ~1.8x its encode alone (mix, read-back, files)
@@ -125,11 +125,7 @@ def dry_run(plans: list[PackPlan], workers: int = 1, force: bool = False,
 def _session(t: SessionTask, syn: Synthesizer, seen: dict[str, int], speech: dict[str, float]) -> float:
     """Prepare one session as its build would; count its clips (``seen``: key -> frames in the
     cache, 0 when not there; ``speech``: engine -> seconds to speak); its planned length in seconds."""
-    o = t.options
-    prep = prepare(t.template, profile_from_dict(t.profile), t.minutes, o.get("engine"),
-                   [Path(x) for x in o.get("include_dirs", ())], synth=syn,
-                   sounds_dirs=[Path(x) for x in o.get("sounds_dirs", ())], closing=t.closing)
-    prep = estimated(prep)  # the optional pieces the build will speak
+    prep = prepare_task(t, syn)
     durations: dict[ClipRequest, float] = {}
     for r in dict.fromkeys(prep.requests):
         key = syn.key(r)

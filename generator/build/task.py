@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api import BuildOptions, BuildResult, build_session
+from ..api import BuildOptions, BuildResult, Prepared, build_session, estimated, prepare
 from ..audio.clips import SR
 from ..audio.encode import QUALITY_BY_OUTPUT
 from ..errors import RelaxgenError
@@ -149,6 +149,16 @@ def run_task(task: SessionTask, progress: ProgressFn | None = None) -> TaskResul
         res.error = f"internal error {type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
     res.seconds = time.monotonic() - t0
     return res
+
+
+def prepare_task(task: SessionTask, synth: Any) -> Prepared:
+    """The session prepared as its build prepares it (rendered, parsed, sound files checked,
+    voices resolved to clip requests, the optional pieces chosen from the calibrated estimate),
+    speaking nothing."""
+    o = task.options
+    return estimated(prepare(task.template, profile_from_dict(task.profile), task.minutes, o.get("engine"),
+                   [Path(x) for x in o.get("include_dirs", ())], synth=synth,
+                   sounds_dirs=[Path(x) for x in o.get("sounds_dirs", ())], closing=task.closing))
 
 
 def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> None:

@@ -73,6 +73,28 @@ def model_identity(engine: Engine, model: str | None) -> str:
     return str(fn(model)) if fn is not None and model else ""
 
 
+def multithreaded(engine: Engine) -> bool:
+    """True for an engine whose one process speaks on several cores (Piper, through onnxruntime's
+    threads): its speech workers get several threads each (its ``threads`` attribute), so fewer
+    workers load its model (:func:`worker_threads`)."""
+    return bool(getattr(engine, "multithreaded", False))
+
+
+def worker_threads(engine: Engine, jobs: int) -> int:
+    """Threads for each speech worker of a build with ``jobs`` speech jobs; it runs
+    ``max(1, jobs // threads)`` workers. 1 for most engines; a :func:`multithreaded` one says
+    (``threads_for``: Piper takes every job in one worker unless told otherwise)."""
+    if not multithreaded(engine):
+        return 1
+    return max(1, int(engine.threads_for(jobs)))  # type: ignore[attr-defined]
+
+
+def use_threads(engine: Engine, threads: int) -> None:
+    """Give a :func:`multithreaded` engine ``threads`` threads (before its first clip)."""
+    if multithreaded(engine):
+        engine.threads = max(1, threads)  # type: ignore[attr-defined]
+
+
 def _lang_match(lang: str, voice: EngineVoice) -> bool:
     lang = lang.lower()
     return any(v.lower() == lang or v.lower().startswith(lang + "-") for v in voice.languages)

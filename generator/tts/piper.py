@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import wave
@@ -161,22 +162,65 @@ def measure_rate_model(voice: Any, sentences: tuple[str, ...]) -> RateModel:
     return (round(max(0.0, m1 - b * s1), 7), round(b, 7))
 
 
-def onnx_threads() -> int:
-    """onnxruntime threads per speech worker: 1 (``RELAXGEN_ONNX_THREADS`` changes it), so that
-    ``-j N`` workers on N cores do not oversubscribe the machine."""
+def onnx_threads(given: int = 1) -> int:
+    """onnxruntime's threads for one Piper process: ``RELAXGEN_ONNX_THREADS`` when set, else
+    ``given`` (for a build: its speech jobs, all in one process; see :class:`PiperEngine`)."""
     env = os.environ.get("RELAXGEN_ONNX_THREADS", "")
-    return int(env) if env.isdigit() and int(env) > 0 else 1
+    return int(env) if env.isdigit() and int(env) > 0 else max(1, given)
 
 
-def load_voice(onnx: Path, cfg: Path) -> Any:
-    """A ``piper.PiperVoice`` with its onnxruntime session limited to :func:`onnx_threads`."""
+# The first region of onnxruntime's memory arena for Piper, in bytes. onnxruntime's own arena
+# starts at 1 MB and doubles each region, and a sentence's tensors scatter over the regions:
+# measured with the bundled voice at 120 wpm (loaded: 145 MB), the process peaked at 310-320 MB
+# over the bench's sentences (up to 13 words) and at 786 MB for one of 55 words, against 283 and
+# 660 MB with one first region this large. Only the pages used count (the rest is address
+# space). malloc without an arena came closer to the tensors alone (256 and 610 MB), but mapping
+# and zeroing fresh pages for every sentence cost 40 % more CPU.
+ARENA_FIRST_REGION = 256 << 20
+_arena_registered = False
+
+
+def _shared_arena() -> None:
+    """Register the arena every Piper session of this process allocates from (once)."""
+    global _arena_registered
+    if not _arena_registered:
+        import onnxruntime
+
+        info = onnxruntime.OrtMemoryInfo("Cpu", onnxruntime.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0,
+                                         onnxruntime.OrtMemType.DEFAULT)
+        onnxruntime.create_and_register_allocator(
+            info, onnxruntime.OrtArenaCfg({"initial_chunk_size_bytes": ARENA_FIRST_REGION}))
+        _arena_registered = True
+
+
+def session_options(threads: int) -> Any:
+    """onnxruntime settings for speaking one sentence after another in one process.
+
+    ``threads`` intra-op threads (the operators of one sentence run on several cores) and no
+    inter-op pool (Piper's graph is a chain). Idle threads sleep instead of spinning: the
+    building process checks and trims each clip meanwhile and needs the core. Memory comes
+    from :func:`_shared_arena`. No memory pattern: it is planned per input shape, and every
+    sentence has another length."""
+    import onnxruntime
+
+    _shared_arena()
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.enable_mem_pattern = False
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.use_env_allocators", "1")
+    return opts
+
+
+def load_voice(onnx: Path, cfg: Path, threads: int = 1) -> Any:
+    """A ``piper.PiperVoice`` whose onnxruntime session runs on :func:`onnx_threads` threads."""
     piper = _piper()
     try:
         import onnxruntime
 
-        opts = onnxruntime.SessionOptions()
-        opts.intra_op_num_threads = opts.inter_op_num_threads = onnx_threads()
-        session = onnxruntime.InferenceSession(str(onnx), sess_options=opts, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(str(onnx), sess_options=session_options(onnx_threads(threads)),
+                                               providers=["CPUExecutionProvider"])
         config = piper.PiperConfig.from_dict(json.loads(cfg.read_text(encoding="utf-8")))
         return piper.PiperVoice(config=config, session=session)
     except Exception as e:  # onnxruntime, JSON or config errors
@@ -185,14 +229,32 @@ def load_voice(onnx: Path, cfg: Path) -> Any:
 
 
 class PiperEngine:
+    """Piper voices, loaded on first use and kept.
+
+    One Piper process uses several cores through onnxruntime's threads (``threads``, set by
+    the speech pool): by default a build's speech jobs all run in one process, one model in
+    memory, where a process per core holds one each (about 140 MB with the bundled voice,
+    plus the working memory of the sentence being spoken). Two threads speak about 1.65x as
+    fast as one on two idle cores, two processes about 1.95x: ``RELAXGEN_ONNX_THREADS=1``
+    chooses a process per job, for that speed at twice the memory."""
+
     name = "piper"
+    multithreaded = True  # see generator.tts.base.multithreaded
 
     def __init__(self) -> None:
         self._voices: dict[str, Any] = {}
         self._ident: dict[str, str] = {}
+        self.threads = 1
+
+    def threads_for(self, jobs: int) -> int:
+        """Threads per worker for ``jobs`` speech jobs (see generator.tts.base.worker_threads)."""
+        return onnx_threads(jobs)
 
     def version(self) -> str:
-        _piper()
+        # the installation is checked without importing it: a build's own process never loads
+        # onnxruntime (its speech worker does)
+        if importlib.util.find_spec("piper") is None:
+            _piper()  # the error that says how to install it
         from importlib.metadata import PackageNotFoundError, version
 
         parts = []
@@ -233,7 +295,7 @@ class PiperEngine:
         key = model or ""
         if key not in self._voices:
             onnx, cfg = resolve_model(model)
-            self._voices[key] = load_voice(onnx, cfg)
+            self._voices[key] = load_voice(onnx, cfg, self.threads)
         return self._voices[key]
 
     def synthesize(self, req: ClipRequest, out_wav: Path) -> None:

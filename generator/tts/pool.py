@@ -126,10 +126,10 @@ def _without_main() -> Iterator[None]:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, spec: str) -> None:
+    def __init__(self, ctx: Any, spec: str, threads: int = 1) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.proc = ctx.Process(target=worker_main, args=(child, spec), daemon=True,
+        self.proc = ctx.Process(target=worker_main, args=(child, spec, threads), daemon=True,
                                 name="relaxgen-tts")
         start_mp_helpers(ctx)  # (again: they are stopped after each build's speech)
         with _without_main(), shielded():  # the worker starts deaf to the terminal
@@ -165,14 +165,16 @@ PostFn = Callable[[Task, Path], tuple[Path, int]]  # raw engine WAV -> (cached c
 
 
 class WorkerPool:
-    """Up to ``jobs`` workers for one engine; :meth:`run` speaks a batch of tasks."""
+    """Up to ``jobs`` workers for one engine, each giving a multithreaded engine ``threads``
+    threads; :meth:`run` speaks a batch of tasks."""
 
     def __init__(self, engine_name: str, spec: str, post: PostFn, jobs: int,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+                 timeout_s: float = DEFAULT_TIMEOUT_S, threads: int = 1) -> None:
         self.engine_name = engine_name
         self.spec = spec
         self.post = post
         self.jobs = max(1, jobs)
+        self.threads = max(1, threads)
         self.timeout_s = timeout_s
         self._ctx = _context()
         self._idle: list[_Worker] = []
@@ -186,7 +188,7 @@ class WorkerPool:
                 return w
             w.kill()
         self.started += 1
-        return _Worker(self._ctx, self.spec)
+        return _Worker(self._ctx, self.spec, self.threads)
 
     def _raw_path(self, task: Task) -> Path:
         if self._tmp is None:

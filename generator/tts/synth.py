@@ -22,7 +22,7 @@ from ..audio.clips import SR, process_engine_output
 from ..errors import SynthesisError
 from ..interrupts import check
 from ..model import ClipRequest
-from .base import Engine, engine_from_spec, model_identity
+from .base import Engine, engine_from_spec, model_identity, use_threads, worker_threads
 from .cache import ClipCache
 from .claims import MAX_WAIT_S, POLL_S, Claims
 from .pool import DEFAULT_TIMEOUT_S, Task, WorkerPool, render_clip
@@ -73,7 +73,8 @@ def _close_pools(pools: dict[str, WorkerPool]) -> None:
 class Synthesizer:
     """Turns clip requests into cached, processed clips.
 
-    ``jobs``: worker processes (default: the number of cores, or ``RELAXGEN_JOBS``).
+    ``jobs``: worker processes (default: the number of cores, or ``RELAXGEN_JOBS``); a
+    multithreaded engine (Piper) gets fewer with several threads each (:func:`worker_threads`).
     ``timeout``: seconds allowed per clip before its worker counts as hung (scaled
     with the text's length; default 60, or ``RELAXGEN_TTS_TIMEOUT``).
     ``engine_specs``: engine name -> ``"module:factory"`` to build that engine from
@@ -228,6 +229,7 @@ class Synthesizer:
 
     def _inline(self, engine: str, tasks: Sequence[Task], finished: Callable[[Task, Path, int], None]) -> None:
         eng = self.engine(engine)
+        use_threads(eng, worker_threads(eng, self.jobs))
         with tempfile.TemporaryDirectory(prefix="relaxgen-tts-") as d:
             for t in tasks:
                 check()
@@ -235,9 +237,12 @@ class Synthesizer:
                 finished(t, path, frames)
 
     def _pool(self, engine: str) -> WorkerPool:
+        """The engine's workers: ``jobs`` of them, or for a multithreaded engine fewer with several
+        threads each (Piper: one with ``jobs`` threads, one model in memory instead of ``jobs``)."""
         if engine not in self._pools:
+            threads = worker_threads(self.engine(engine), self.jobs)
             self._pools[engine] = WorkerPool(engine, self._specs.get(engine, engine), self._store_raw,
-                                             self.jobs, self.timeout)
+                                             max(1, self.jobs // threads), self.timeout, threads)
         return self._pools[engine]
 
     def _store_raw(self, task: Task, raw: Path) -> tuple[Path, int]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import RelaxgenError, SynthesisError
 from ..interrupts import child_init
-from .base import engine_from_spec
+from .base import engine_from_spec, use_threads
 
 
 def _quiet_fds() -> None:
@@ -28,8 +28,9 @@ def _quiet_fds() -> None:
     os.close(null)
 
 
-def worker_main(conn: Connection, spec: str) -> None:
-    """Build the engine, say ready, then speak ``(task_id, request, wav_path)`` until told to stop.
+def worker_main(conn: Connection, spec: str, threads: int = 1) -> None:
+    """Build the engine (a multithreaded one with ``threads`` threads), say ready, then speak
+    ``(task_id, request, wav_path)`` until told to stop.
 
     Replies ``("ok", id, path, "")`` when the engine wrote ``path``, ``("retry", id, kind,
     message)`` for a failure worth another try, ``("fatal", id, kind, message)`` otherwise.
@@ -38,6 +39,7 @@ def worker_main(conn: Connection, spec: str) -> None:
     _quiet_fds()
     try:
         engine = engine_from_spec(spec)
+        use_threads(engine, threads)
     except Exception as e:  # reported as an error for the first clip
         conn.send(("fatal", -1, type(e).__name__, str(e)))
         return

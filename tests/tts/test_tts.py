@@ -79,6 +79,22 @@ class BadVoiceEngine(FakeEngine):
         raise VoiceError(f"the speech engine rejected voice '{req.voice_id}'")
 
 
+class ThreadedEngine(SleepyEngine):
+    """A multithreaded engine (as Piper): notes the threads it was given and its process per clip."""
+
+    multithreaded = True
+
+    def __init__(self) -> None:
+        self.threads = 1
+
+    def threads_for(self, jobs: int) -> int:  # as Piper: every job in one worker unless told
+        return int(os.environ.get("RELAXGEN_TEST_THREADS", jobs))
+
+    def synthesize(self, req: ClipRequest, out_wav: Path) -> None:
+        _marker(req.text).write_text(f"{self.threads} {os.getpid()}")
+        super().synthesize(req, out_wav)
+
+
 def req(text: str, engine: str = "fake", voice_id: str = "fake/en", language: str = "en") -> ClipRequest:
     return ClipRequest(engine, f"test-{language}", voice_id, language, 150.0, 50, text)
 
@@ -141,6 +157,39 @@ def test_hung_worker_is_timed_out_replaced_and_reported(tmp_path: Path) -> None:
     # the pool recovers: the next batch works
     assert syn.synthesize_all([req("Afterwards all is well.")])
     syn.close()
+
+
+def test_a_multithreaded_engine_gets_one_worker_with_the_jobs_as_threads(tmp_path: Path) -> None:
+    texts = [unique(f"Threaded sentence {w}") for w in ("one", "two", "three", "four")]
+    syn = pooled(tmp_path, "ThreadedEngine", jobs=3, timeout=2.0)
+    try:
+        syn.synthesize_all([req(t) for t in texts])
+        seen = {_marker(t).read_text() for t in texts}
+        assert len(seen) == 1 and seen.pop().split()[0] == "3"  # one process, three threads
+        assert syn._pools["fake"].started == 1
+        # its deadline still holds: a hung clip ends its worker, and a new one takes over
+        with pytest.raises(SynthesisError, match="did not finish"):
+            syn.synthesize_all([req("Please hang here forever.")])
+        assert syn._pools["fake"].started == 2  # the retry ran in a fresh worker
+        assert syn.synthesize_all([req(texts[0] + " again")])
+        assert syn._pools["fake"].started == 3
+    finally:
+        syn.close()
+        for t in texts:
+            _marker(t).unlink(missing_ok=True)
+        _marker(texts[0] + " again").unlink(missing_ok=True)
+
+
+def test_a_multithreaded_engine_told_one_thread_gets_a_worker_per_job(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAXGEN_TEST_THREADS", "1")
+    texts = [unique(f"Single-threaded sentence {w}") for w in ("one", "two", "three", "four")]
+    with pooled(tmp_path, "ThreadedEngine", jobs=2) as syn:
+        syn.synthesize_all([req(t) for t in texts])
+        seen = [_marker(t).read_text().split() for t in texts]
+        assert {s[0] for s in seen} == {"1"} and syn._pools["fake"].started == 2
+    for t in texts:
+        _marker(t).unlink(missing_ok=True)
 
 
 def test_crashed_worker_is_replaced_and_the_clip_retried(tmp_path: Path) -> None:
