@@ -1,7 +1,7 @@
 """Codec study: LAME's algorithmic quality (``-q``, ffmpeg's ``-compression_level``) on relaxgen's material.
 
 The material is two sessions of a built-in script (``belly-breathing``, 3 minutes; the
-smoke run: ``desk-break``, 2 minutes, the fake engine, no ViSQOL), one over the
+smoke run: ``desk-break``, 2.5 minutes, the fake engine, no ViSQOL), one over the
 rain bed and one without a bed, built at 320 kbps and decoded: that PCM is the input.
 For each quality setting (``None`` = ffmpeg's default) and each output (stereo at
 128 kbps, the mono option at 128 kbps) the input goes through relaxgen's own encoder

@@ -260,7 +260,7 @@ def codec(s: Suite) -> dict[str, Any]:
 
     s.log("codec study (LAME -q on a session with and without a bed, stereo and mono, 128 kbps):")
     if s.cfg.quick:
-        src = material(s.work, 2.0, s.cfg.engine, "desk-break")
+        src = material(s.work, 2.5, s.cfg.engine, "desk-break")
         r = study(src, s.work, repeat=1, use_visqol=False)
     else:
         r = study(material(s.work, 3.0, s.cfg.engine), s.work, repeat=s.cfg.repeat)
