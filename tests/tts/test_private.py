@@ -35,13 +35,16 @@ Let your shoulders drop.
 
 
 def _system_espeak() -> tuple[int, int] | None:
-    """The system libespeak-ng's version, or None when the system has none."""
+    """The system libespeak-ng's version, or None when the system has none. Read in a fresh
+    interpreter: once this process has loaded the espeakng-loader wheel's library (any test that
+    keys a pyttsx3 clip does), loading the same soname hands back that one."""
     found = ctypes.util.find_library("espeak-ng")
     if not found:
         return None
-    from generator.tts.espeak import _lib_version
-
-    return _lib_version(ctypes.CDLL(found))
+    probe = f"import ctypes; from generator.tts.espeak import _lib_version; print(*_lib_version(ctypes.CDLL({found!r})))"
+    major, minor = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                                  timeout=60).stdout.split()
+    return int(major), int(minor)
 
 
 @pytest.fixture
