@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of the sentences spoken at the rates other than 1 (default 0.25)")
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help=f"clip cache (default {DEFAULT_CACHE})")
     ap.add_argument("--jobs", type=int, default=None, help="speech workers (default: the number of cores)")
-    ap.add_argument("--write", action="store_true", help="write the fitted tables into voices/*.toml")
+    ap.add_argument("--write", action="store_true", help="write the fitted tables into the profiles' files")
     a = ap.parse_args(argv)
     rates = [float(r) for r in a.rates.split(",")]
     unknown = [v for v in a.voices.split(",") if v not in load_voices()]
