@@ -140,13 +140,15 @@ def prepare(
     resolve_ids: bool = True,
     sounds_dirs: list[Path] | None = None,
     closing: str = "",
+    voices: Mapping[str, VoiceProfile] | None = None,
 ) -> Prepared:
     """Render and parse a template for a listener; resolve voices to clip requests.
 
     ``engine`` forces every voice onto that engine (``"fake"`` for tests); otherwise each
     voice profile resolves to the first installed voice of its preference. ``sounds_dirs``
     are further folders sound files may be read from (:mod:`generator.script.sounds`); ``closing``
-    is spoken last in the last chapter (a course's "Tomorrow: ..." line).
+    is spoken last in the last chapter (a course's "Tomorrow: ..." line); ``voices`` are the voice
+    profiles to choose from instead of those in ``voice_dirs`` and the voice folders.
     """
     path = resolve_template(str(template), profile.language)
     try:
@@ -173,8 +175,8 @@ def prepare(
     bed_file = listener_bed(profile, sounds_dirs or [])
     if not any(getattr(s, "text", None) for s in segments):
         raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
-    voices = ResolvedVoices(load_voices(voice_dirs), engine)
-    voice = pick_voice(voices, profile.voice_name)
+    resolved = ResolvedVoices(load_voices(voice_dirs) if voices is None else voices, engine)
+    voice = pick_voice(resolved, profile.voice_name)
     ids: dict[str, str] = {}
     syn = synth or Synthesizer(ClipCache(default_cache_dir()))
 
@@ -186,10 +188,10 @@ def prepare(
                 ids[v.name] = resolve_voice_id(v, syn.engine(v.engine), platform_key())
         return ids[v.name]
 
-    steps = resolve(segments, voice, voices, profile.rate, voice_id, normalize)
+    steps = resolve(segments, voice, resolved, profile.rate, voice_id, normalize)
     return Prepared(
         path, rendered, segments, voice, steps,
-        None if target is None else target * 60000.0, profile, voices.resolution(voice.name), sounds, bed_file,
+        None if target is None else target * 60000.0, profile, resolved.resolution(voice.name), sounds, bed_file,
         closing,
     )
 
@@ -323,13 +325,15 @@ def plan(
     include_dirs: list[Path] | None = None,
     sounds_dirs: list[Path] | None = None,
     closing: str = "",
+    voices: Mapping[str, VoiceProfile] | None = None,
 ) -> tuple[Prepared, Timeline]:
-    """Prepare and time a session. ``estimate`` (or the fake engine) needs no speech engine."""
+    """Prepare and time a session. ``estimate`` (or the fake engine) needs no speech engine;
+    then each clip lasts what its voice's estimate says (:mod:`.script.estimate`)."""
     profile = profile or Profile()
     syn = Synthesizer(ClipCache(cache_dir or default_cache_dir()))
     no_engine = estimate or engine == "fake"
     prep = prepare(template, profile, minutes, engine, include_dirs, synth=syn, resolve_ids=not no_engine,
-                   sounds_dirs=sounds_dirs, closing=closing)
+                   sounds_dirs=sounds_dirs, closing=closing, voices=voices)
     prep = estimated(prep)
     if no_engine:
         return prep, timed(prep, {c: estimate_ms(c) for c in prep.requests})

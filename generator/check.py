@@ -1,9 +1,9 @@
 """``relaxgen check``: render, parse and fit templates; collect every problem.
 
 A template is checked at the lengths its front matter declares, for each documented option
-combination (``[[options]]``, at the lengths declared for it), and at the speaking rate of
-every voice a listener of its language may get by default (the neural voice speaks more
-slowly than espeak-ng, so a short length may be out of its reach)."""
+combination (``[[options]]``, at the lengths declared for it), and with every voice a listener
+of its language may get by default, each planned with its own rate and speech-time estimate
+(the neural voice speaks more slowly than espeak-ng, so a short length may be out of its reach)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from .api import plan, reach
 from .errors import RelaxgenError
+from .model import VoiceProfile
 from .paths import display, scripts_dir
 from .profile import LANGUAGES, Profile, apply_overrides
 from .script.fill import holes, pieces
@@ -25,6 +26,7 @@ from .script.render import (
     parse_front_matter,
 )
 from .script.timeline import mins
+from .tts.estimates import default_estimate
 from .tts.voices import ADDED, load_voices, preference
 from .tts.voicestore import CALM_WPM
 
@@ -36,12 +38,13 @@ class Problem:
     minutes: float | None
     message: str
     option: str = ""  # the [[options]] combination, e.g. "safety=yes"
-    wpm: float | None = None  # the voice's rate, when it is not the profile's default voice's
+    wpm: float | None = None  # the voice's rate, when it is not the default profile's own voice
+    voice: str = ""  # that voice
 
     def __str__(self) -> str:
         at = f" at {self.minutes:g} min" if self.minutes is not None else ""
         at += f", with {self.option}" if self.option else ""
-        at += f", at {self.wpm:g} wpm" if self.wpm is not None else ""
+        at += f", at {self.wpm:g} wpm ({self.voice})" if self.wpm is not None else ""
         msg = self.message if self.message.startswith(self.template) else f"{self.template}: {self.message}"
         return f"{msg} [{self.language}{at}]"
 
@@ -112,18 +115,28 @@ SAMPLE_PROFILES = {
 }
 
 
-def voice_rates(language: str) -> tuple[float, tuple[float, ...]]:
-    """The default voice profile's rate for ``language`` and the speaking rates (words per
-    minute) of the voices a listener may get with it: its own and each one it prefers (an
-    added voice: 120)."""
-    voices = load_voices()
+ADDED_VOICE = "an added voice"  # stands for a voice the listener may still add
+
+
+def listener_voices(language: str) -> tuple[dict[str, VoiceProfile], tuple[str, ...]]:
+    """The voice profiles to plan with, and the names of the voices a listener of ``language``
+    may get by default: the default profile itself first, then each voice it prefers, with its
+    own rate and speech-time estimate. "added" stands for a voice the listener may still add
+    (``ADDED_VOICE``: a Piper voice at 120 words a minute that estimates as a voice added without
+    an ``[estimate]`` table does). A voice that plans like one before it is left out."""
+    voices: dict[str, VoiceProfile] = dict(load_voices())
     default = voices.get(Profile(language=language).voice_name)
     if default is None:
-        return 0.0, ()
-    rates = {v.rate_wpm for v in preference(default, voices)}
+        return voices, ()
+    chain = [default, *preference(default, voices)[:-1]]
     if ADDED in default.prefer:
-        rates.add(CALM_WPM)  # a voice the listener may still add
-    return default.rate_wpm, tuple(sorted(rates))
+        voices[ADDED_VOICE] = VoiceProfile(ADDED_VOICE, "piper", language, rate_wpm=CALM_WPM,
+                                           estimate=default_estimate("piper", language, None))
+        chain.append(voices[ADDED_VOICE])
+    plans_alike: dict[tuple[object, ...], str] = {}
+    for v in chain:
+        plans_alike.setdefault((v.rate_wpm, v.estimate), v.name)
+    return voices, tuple(plans_alike.values())
 
 
 def _lengths(front: FrontMatter, case: OptionCase | None) -> list[float | None]:
@@ -142,7 +155,7 @@ def check_template(path: Path) -> list[Problem]:
     except (RelaxgenError, OSError, UnicodeDecodeError) as e:
         return [Problem(name, "?", None, str(e))]
     lang = front.language or (path.parent.name if path.parent.name in LANGUAGES else "en")
-    base_wpm, rates = voice_rates(lang)
+    voices, names = listener_voices(lang)
     problems: list[Problem] = []
     for sample in SAMPLE_PROFILES.get(lang, [Profile(language=lang)]):
         where = f"{lang}/{sample.address}" if lang == "de" else lang
@@ -154,18 +167,19 @@ def check_template(path: Path) -> list[Problem]:
             except RelaxgenError as e:
                 problems.append(Problem(name, where, None, str(e), option))
                 continue
-            for wpm in rates or (base_wpm,):
-                other = wpm != base_wpm  # another voice than the profile's own engine
-                voiced = replace(prof, rate=prof.rate * wpm / base_wpm) if other else prof
-                lo, hi = front.range_for(case)
+            lo, hi = front.range_for(case)
+            for k, voice in enumerate(names or (None,)):
+                voiced = replace(prof, voice=voice) if k else prof  # k > 0: a voice the default one prefers
+                wpm = voices[voice].rate_wpm if k and voice else None
+                named = (voice or "") if wpm else ""
                 seen: set[str] = set()
                 for m in _lengths(front, case):
                     try:
-                        prep, _tl = plan(path, voiced, m, engine="fake")
+                        prep, _tl = plan(path, voiced, m, engine="fake", voices=voices)
                     except RelaxgenError as e:
                         hint = ("; declare the lengths it reaches with this option in the front matter "
                                 "([[options]] min_minutes / max_minutes)") if case else ""
-                        problems.append(Problem(name, where, m, str(e) + hint, option, wpm if other else None))
+                        problems.append(Problem(name, where, m, str(e) + hint, option, wpm, named))
                         continue
                     inside = [h for h in holes(reach(prep), pieces(prep.steps), None if lo is None else lo * 60000,
                                                None if hi is None else hi * 60000)
@@ -175,5 +189,5 @@ def check_template(path: Path) -> list[Problem]:
                         problems.append(Problem(name, where, m, (
                             f"no length from {mins(h.after_ms)} to {mins(h.before_ms)} can be reached (a hole in the "
                             f"declared range): {h.describe()}; widen the elastic pauses before it or shorten it"),
-                            option, wpm if other else None))
+                            option, wpm, named))
     return problems

@@ -129,6 +129,18 @@ Segment = (Speech | Gap | Pause | Chapter | Cue | Bed | Breathe | VoiceChange | 
 
 
 @dataclass(frozen=True)
+class SpeechEstimate:
+    """A voice's speech time per clip, for planning without speaking (the ``[estimate]`` table of a
+    voice profile; the model is :func:`generator.script.estimate.speech_ms`)."""
+
+    word_factor: float = 1.0  # a word of its language's typical length takes this x 60000 / wpm ms
+    clip_ms: float = 0.0  # each clip (one sentence): its start and its end, at at_wpm
+    pause_ms: float = 0.0  # each comma, semicolon or colon, at at_wpm
+    at_wpm: float = 0.0  # the rate clip_ms and pause_ms are measured at (0: they do not stretch)
+    slowest_wpm: float = 0.0  # the engine speaks no slower than this (its slowest setting)
+
+
+@dataclass(frozen=True)
 class VoiceProfile:
     """A named voice (``voices/*.toml``)."""
 
@@ -148,6 +160,7 @@ class VoiceProfile:
     # Piper: minutes per word of speech time = a + b * length_scale, measured on this voice when it
     # was added (None: the bundled voice's model), so rate_wpm is what the voice delivers
     rate_model: tuple[float, float] | None = None
+    estimate: SpeechEstimate | None = None  # None: the plain rule (loading gives a default: tts.estimates)
 
     def __hash__(self) -> int:  # dict field: hash by name and source
         return hash((self.name, self.source))
@@ -166,6 +179,8 @@ class ClipRequest:
     text: str  # normalised text, as spoken
     model: str | None = None
     rate_model: tuple[float, float] | None = None  # VoiceProfile.rate_model
+    # how long the voice takes (plans without speech, the fake engine); not part of the clip's identity
+    estimate: SpeechEstimate | None = field(default=None, compare=False, hash=False)
 
     def key_fields(self) -> tuple[str, ...]:
         fields = (

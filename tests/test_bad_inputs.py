@@ -670,6 +670,7 @@ def test_a_session_longer_than_three_hours_is_refused_before_speech(run, tmp_pat
     tpl.write_text("{% for i in range(400) %}Rest here. [pause 30s]\n{% endfor %}", encoding="utf-8")
     res = run("build", str(tpl), "-o", str(tmp_path / "long.mp3"), "--engine", "fake", "-q")
     assert res.exit_code == 1
-    assert "the session would last 3 h 26 min; a session can be at most 3 hours" in res.output
+    # 400 x (30 s + "Rest here." at calm-en's estimate, 1.04 s) + 5.5 s lead-in and tail: 207 min
+    assert "the session would last 3 h 27 min; a session can be at most 3 hours" in res.output
     assert not (tmp_path / "long.mp3").exists()
     assert run("plan", str(tpl), "--estimate").exit_code == 1

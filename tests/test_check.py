@@ -1,15 +1,16 @@
-"""``relaxgen check``: declared lengths, documented option combinations ([[options]]) and the
-speaking rate of every default voice."""
+"""``relaxgen check``: declared lengths, documented option combinations ([[options]]) and every
+default voice (its rate and speech-time estimate)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from generator.api import plan
-from generator.check import check_template, library_templates, voice_rates
+from generator.check import ADDED_VOICE, check_template, library_templates, listener_voices
 from generator.errors import ScriptError
 from generator.profile import Profile
 from generator.script.render import OptionCase, parse_front_matter
@@ -62,7 +63,7 @@ def test_bad_options_are_front_matter_errors_at_their_line(tmp_path: Path, optio
 
 def test_an_option_is_checked_at_the_lengths_declared_for_it(tmp_path: Path) -> None:
     short = _template(tmp_path, "minutes = 1\nmin_minutes = 0.8\nmax_minutes = 1.5")
-    floor = _floor_min(short, Profile(language="en", rate=120 / 135, extra={"long": "yes"}))
+    floor = _floor_min(short, Profile(language="en", voice="neural-en", extra={"long": "yes"}))  # the slowest voice
     assert floor > 1.5  # the long part does not fit the script's own range
     undeclared = _template(tmp_path, 'minutes = 1\nmin_minutes = 0.8\nmax_minutes = 1.5\n'
                                      '[[options]]\nset = { long = "yes" }')
@@ -83,28 +84,34 @@ def test_an_unknown_option_value_is_reported(tmp_path: Path) -> None:
     assert len(problems) == 1 and problems[0].option == "rate=fast" and "rate" in problems[0].message
 
 
-def test_every_default_voice_rate_is_checked(tmp_path: Path) -> None:
-    """calm-en prefers an added voice or the neural voice (both 120 wpm) over its own espeak-ng
-    (135): a length only the faster voice reaches is a problem, named with the slower voice's rate."""
-    base, rates = voice_rates("en")
-    assert base == 135 and rates == (120, 135)
-    assert voice_rates("de") == (125, (120, 125))
+def test_every_default_voice_is_checked(tmp_path: Path) -> None:
+    """calm-en prefers an added voice or the neural voice (both 120 wpm, with the neural voice's
+    estimate) over its own espeak-ng (135): a length only the faster voice reaches is a problem,
+    named with the slower voice. In German an added voice stands for the voices still to be added."""
+    voices, names = listener_voices("en")
+    assert names == ("calm-en", "neural-en")  # an added voice plans like neural-en
+    assert [voices[n].rate_wpm for n in names] == [135, 120]
+    voices_de, names_de = listener_voices("de")
+    assert names_de == ("calm-de", ADDED_VOICE)
+    added = voices_de[ADDED_VOICE]
+    assert (added.engine, added.language, added.rate_wpm) == ("piper", "de", 120)
+    assert added.estimate == replace(voices_de["calm-de"].estimate, slowest_wpm=voices["neural-en"].estimate.slowest_wpm)  # type: ignore[union-attr]
     p = _template(tmp_path, "minutes = 1", LONG)
     fast = _floor_min(p, Profile(language="en"))
-    slow = _floor_min(p, Profile(language="en", rate=120 / 135))
+    slow = _floor_min(p, Profile(language="en", voice="neural-en"))
     assert slow > fast
     between = round((fast + slow) / 2, 3)
     assert fast < between < slow
     problems = check_template(_template(tmp_path, f"minutes = {between}", LONG))
-    assert [(x.minutes, x.wpm) for x in problems] == [(between, 120)]
-    assert str(problems[0]).endswith(f"[en at {between:g} min, at 120 wpm]")
+    assert [(x.minutes, x.wpm, x.voice) for x in problems] == [(between, 120, "neural-en")]
+    assert str(problems[0]).endswith(f"[en at {between:g} min, at 120 wpm (neural-en)]")
     assert check_template(_template(tmp_path, f"minutes = {slow + 0.05:.3f}", LONG)) == []
 
 
 @pytest.mark.parametrize("path", library_templates(), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_the_built_in_library_passes_check(path: Path) -> None:
-    """Every built-in script reaches its declared lengths with every declared option, at every
-    default voice's rate, in both German forms of address."""
+    """Every built-in script reaches its declared lengths with every declared option, with every
+    default voice (its rate and estimate), in both German forms of address, and has no hole."""
     assert check_template(path) == []
 
 

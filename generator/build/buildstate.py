@@ -101,6 +101,8 @@ def voice_fingerprints(names: set[str] | list[str], engine: str | None) -> dict[
         r = voices.resolution(n)
         d = dataclasses.asdict(r.profile)
         d.pop("source", None)
+        if r.profile.engine != "fake":  # the estimate times plans, not a real engine's speech
+            d.pop("estimate", None)
         out[n] = f"{r.profile.engine}:{r.via}:{digest(d)}"
     return out
 

@@ -27,7 +27,7 @@ from ._options import (
 @minutes_option
 @include_option
 @sounds_option
-@click.option("--estimate", is_flag=True, help="Estimate speech lengths from words per minute (no speech engine).")
+@click.option("--estimate", is_flag=True, help="Estimate speech lengths with each voice's calibrated estimate (no speech engine).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @cache_option
 @engine_option

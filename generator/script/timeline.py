@@ -35,6 +35,7 @@ from ..model import (
     VoiceChange,
     VoiceProfile,
 )
+from .estimate import PLAIN, speech_ms
 
 BREATH_PROMPTS = {
     "en": {"in": "Breathe in", "hold": "Hold", "out": "And out"},
@@ -90,6 +91,7 @@ def resolve(
             text=normalize(text, cur_voice.language),
             model=cur_voice.model,
             rate_model=cur_voice.rate_model,
+            estimate=cur_voice.estimate,
         )
 
     for seg in segments:
@@ -142,6 +144,17 @@ def clip_requests(steps: Sequence[Step]) -> list[ClipRequest]:
         for _, c in st.prompts:
             seen.setdefault(c)
     return list(seen)
+
+
+def spoken_clips(steps: Sequence[Step]) -> list[ClipRequest]:
+    """Every clip as often as the plan speaks it (a breathing prompt once per guided cycle)."""
+    out: list[ClipRequest] = []
+    for st in steps:
+        if st.clip is not None:
+            out.append(st.clip)
+        if isinstance(st.seg, Breathe):
+            out += [c for _, c in st.prompts] * st.seg.guided
+    return out
 
 
 def length_range(
@@ -281,6 +294,6 @@ def _layout_breath(
 
 
 def estimate_ms(clip: ClipRequest) -> float:
-    """Words-per-minute estimate of a clip's length (``plan --estimate``, the fake engine)."""
-    words = max(1, len(clip.text.split()))
-    return round(max(400.0, words * 60000.0 / clip.rate_wpm), 1)
+    """The estimated length of a clip by its voice's model (``plan --estimate``, ``check``, the
+    fake engine; :mod:`.estimate`)."""
+    return speech_ms(clip.text, clip.language, clip.rate_wpm, clip.estimate or PLAIN)

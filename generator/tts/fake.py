@@ -19,7 +19,7 @@ class FakeEngine:
     name = "fake"
 
     def version(self) -> str:
-        return "fake-1"
+        return "fake-2"  # a new estimate model needs a new version: cached tones are keyed by it
 
     def voices(self) -> list[EngineVoice]:
         return [

@@ -124,6 +124,13 @@ def length_scale(rate_wpm: float, base: float = 1.0, model: RateModel | None = N
     return round(min(hi, max(lo, scale)), 4)
 
 
+def slowest_wpm(model: RateModel | None = None, base: float = 1.0) -> float:
+    """The slowest rate :func:`length_scale` gives (at the largest length scale): a slower
+    ``rate_wpm`` is spoken at this rate."""
+    a, b = model or (MIN_PER_WORD_FIXED, MIN_PER_WORD_PER_SCALE / base)
+    return 1.0 / (a + b * LENGTH_SCALE_RANGE[1])
+
+
 def calm_config(scale: float) -> Any:
     """Piper's synthesis settings for a calm delivery at ``length_scale`` ``scale`` (what a
     build speaks with, and what a voice's rate is measured with)."""

@@ -14,11 +14,12 @@ from ..errors import RelaxgenError, VoiceError, closest
 from ..model import VoiceProfile
 from ..paths import display, user_config_dir, user_data_dir, voices_dir
 from .base import Engine, EngineVoice, resolve_voice_id
+from .estimates import default_estimate, estimate_from_table
 
 VOICE_KEYS = (
     "name", "description", "engine", "language", "voice_ids", "rate_wpm", "pitch", "volume",
     "sentence_pause_ms", "paragraph_pause_ms", "model", "prefer", "added",
-    "rate_model",
+    "rate_model", "estimate",
 )
 ADDED = "added"  # a ``prefer`` entry: the voices added with 'relaxgen voices add', newest first
 ENGINES = ("pyttsx3", "piper", "fake")
@@ -76,10 +77,14 @@ def voice_from_mapping(data: dict[str, Any], source: str, base: Path | None = No
                                and all(isinstance(x, (int, float)) and x >= 0 for x in rm) and rm[1] > 0):
         raise VoiceError(f"{source}: rate_model must be two numbers [a, b] (minutes per word = a + b * "
                          "length_scale, b > 0); remove it to use the bundled voice's, or add the voice again")
+    language = str(data.get("language", "en"))
+    rate_model = (float(rm[0]), float(rm[1])) if rm is not None else None
+    est = data.get("estimate")
+    estimate = estimate_from_table(est, source, rate) if est is not None else default_estimate(engine, language, rate_model)
     return VoiceProfile(
         name=name,
         engine=engine,
-        language=str(data.get("language", "en")),
+        language=language,
         voice_ids={str(k): str(v) for k, v in ids.items()},
         rate_wpm=rate,
         pitch=pitch,
@@ -90,7 +95,8 @@ def voice_from_mapping(data: dict[str, Any], source: str, base: Path | None = No
         source=source,
         prefer=tuple(prefer),
         added=str(data.get("added", "")),
-        rate_model=(float(rm[0]), float(rm[1])) if rm is not None else None,
+        rate_model=rate_model,
+        estimate=estimate,
     )
 
 

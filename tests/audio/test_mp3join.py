@@ -223,7 +223,7 @@ Let the shoulders soften and let the breath flow out.
 """
 
 
-def _build(tmp_path: Path, name: str, encoders: int, rounds: int = 4, engine: str = "fake"):  # type: ignore[no-untyped-def]
+def _build(tmp_path: Path, name: str, encoders: int, rounds: int = 3, engine: str = "fake"):  # type: ignore[no-untyped-def]
     t = tmp_path / "two.j2"
     t.write_text(TEMPLATE.replace("range(rounds)", f"range({rounds})"))
     opts = BuildOptions(engine=engine, encoders=encoders, cache_dir=tmp_path / "cache")

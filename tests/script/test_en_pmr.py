@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from generator.api import plan
+from generator.check import listener_voices
 from generator.libreport import FIRST_FORMULA_S, FORMULA_SILENCE_S, RELEASE_SILENCE_S, TENSION_S
 from generator.measures import FRAME_S, formula_timing, pmr_timing
 from generator.model import TChapter, Timeline, TPause, TSpeech
@@ -26,16 +27,16 @@ from generator.profile import Profile, apply_overrides
 
 from .test_library import front
 
-NEURAL = 120 / 135  # the neural voice's rate on the default profile's (espeak-ng's 135)
-NOW_CUE = re.compile(r"^(And now,? tense|Now tense|Now tense, gently|Ready, now tense)\.$")
+VOICES = listener_voices("en")[0]  # each voice with its own rate and speech-time estimate
+NOW_CUE = re.compile(r"^(And now tense|Now tense|Now tense gently|Now tense again)\.$")
 RELEASE_CUE = re.compile(r"^(And let go|And release|Let go|Let it go|Release)\b")
 PMR = ("pmr-16", "pmr-7", "pmr-4")
 
 
 def _plan(name: str, minutes: float, sets: dict[str, str] | None = None, earlier: tuple[str, ...] = (),
           **kw: object) -> Timeline:
-    p = apply_overrides(Profile(language="en", rate=NEURAL, **kw), sets or {})  # type: ignore[arg-type]
-    return plan(name, replace(p, earlier=earlier), minutes, engine="fake")[1]
+    p = apply_overrides(Profile(language="en", voice="neural-en", **kw), sets or {})  # type: ignore[arg-type]
+    return plan(name, replace(p, earlier=earlier), minutes, engine="fake", voices=VOICES)[1]
 
 
 def _speech(tl: Timeline) -> list[TSpeech]:

@@ -16,15 +16,19 @@ from functools import cache
 import pytest
 
 from generator.api import plan
+from generator.check import listener_voices
 from generator.errors import ScriptError
 from generator.model import TBreath, TCue, Timeline, TPause, TSpeech
 from generator.script.render import FrontMatter, parse_front_matter, resolve_template
 
 from .test_library import prof
 
-NEURAL = 120 / 135  # the neural voice's 120 wpm on the fake engine's 135
+VOICES = listener_voices("en")[0]  # each voice with its own rate and speech-time estimate
+NEURAL = ("neural-en", 1.0)  # (voice, listener rate): the default English voice
 # every default voice (neural 120 wpm, espeak-ng 135) at listener rate 0.8-1.2
-FACTORS = (0.8 * NEURAL, NEURAL, 1.0, 1.2)
+# the slowest and the fastest a listener hears: the neural voice at 0.8 (it speaks no slower than
+# about 116 words a minute) and 1.0, espeak-ng at 1.0 and 1.2
+VOICINGS = (("neural-en", 0.8), NEURAL, ("calm-en", 1.0), ("calm-en", 1.2))
 SHARE = {
     "belly-breathing": (0.20, 0.50), "box-breathing": (0.20, 0.50), "breathing-478": (0.20, 0.50),
     "resonance-breathing": (0.20, 0.50),
@@ -64,11 +68,11 @@ def lengths(lo: float, hi: float, step: float) -> list[float]:
     return sorted({round(lo + k * step, 2) for k in range(n + 1)} | {hi})
 
 
-def session(name: str, sets: dict[str, str], minutes: float, factor: float = NEURAL,
+def session(name: str, sets: dict[str, str], minutes: float, voicing: tuple[str, float] = NEURAL,
             earlier: tuple[str, ...] = ()) -> Timeline:
     p = dataclasses.replace(prof("en", dict(sets)), earlier=earlier)
-    p = dataclasses.replace(p, rate=p.rate * factor)
-    return plan(name, p, minutes, engine="fake")[1]
+    p = dataclasses.replace(p, rate=p.rate * voicing[1], voice=voicing[0])
+    return plan(name, p, minutes, engine="fake", voices=VOICES)[1]
 
 
 def said(tl: Timeline) -> list[str]:
@@ -83,7 +87,7 @@ def test_every_length_of_every_declared_range(name: str) -> None:
         if sets in OTHERS:
             continue
         for m in lengths(lo, hi, 0.5 if hi - lo <= 10 else 1.0):
-            for f in FACTORS:
+            for f in VOICINGS:
                 try:
                     tl = session(name, sets, m, f)
                 except ScriptError as e:
@@ -102,7 +106,7 @@ def test_measures_at_min_default_and_max(name: str) -> None:
     assert lo <= tl.speech_ms / tl.total_ms <= hi, (name, tl.speech_ms / tl.total_ms)
     for sets in ({}, {"sleep": "true"}):
         for m in (fm.min_minutes, fm.minutes, fm.max_minutes):
-            for f in (0.8 * NEURAL, 1.2):
+            for f in (("neural-en", 0.8), ("calm-en", 1.2)):
                 try:
                     tl = session(name, sets, m, f)
                 except ScriptError:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from dataclasses import replace
 from functools import cache
 
 import pytest
 
 from generator.api import Prepared, estimated, plan_session, prepare, template_variables, timed
-from generator.check import voice_rates
+from generator.check import listener_voices
 from generator.libreport import SHARE_TARGETS, method_of
 from generator.model import Breathe, ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
 from generator.paths import scripts_dir
@@ -42,13 +43,18 @@ TAKING_BACK = re.compile(
 )
 
 
+# (voice profiles, names): every voice a listener may get by default, each with its own rate and
+# speech-time estimate, as relaxgen check plans them
+VOICES = {lang: listener_voices(lang) for lang in LANGS}
+
+
 def prof(lang: str = "en", sets: dict[str, str] | None = None, **kw: object) -> Profile:
     p = profile_from_mapping({"language": lang, **kw})
     return apply_overrides(p, sets or {})
 
 
 def _key(p: Profile) -> tuple[object, ...]:
-    return (p.language, p.address, p.name, p.rate, p.skip, p.gentle, p.sleep, p.bell, p.heart_formula,
+    return (p.language, p.address, p.name, p.voice, p.rate, p.skip, p.gentle, p.sleep, p.bell, p.heart_formula,
             p.dominant_side, tuple(sorted(p.extra.items())))
 
 
@@ -62,7 +68,8 @@ def plan(name: str, p: Profile, minutes: float) -> Timeline:
     choose how many rounds to do)."""
     key = (name, minutes, *_key(p))
     if key not in _PREPS:
-        prep = estimated(prepare(name, p, minutes, "fake"))  # the optional pieces the planner takes
+        # the optional pieces the planner takes, each voice timed by its own estimate
+        prep = estimated(prepare(name, p, minutes, "fake", voices=VOICES[p.language][0]))
         _PREPS[key] = (prep, {c: estimate_ms(c) for c in prep.requests})
     prep, durations = _PREPS[key]
     return timed(prep, durations)
@@ -402,27 +409,21 @@ def test_course_sessions_reach_their_length(lang: str) -> None:
         for listener in LISTENERS:
             if "address" in listener and lang != "de":
                 continue
-            for factor in VOICE_SPEEDS[lang]:
+            for voice in VOICES[lang][1]:
                 for s in data["session"]:
-                    p = prof(lang, {**listener, **{k: str(v) for k, v in s.get("set", {}).items()}}, rate=factor)
-                    tl = plan(s["script"], p, s["minutes"])
-                    assert abs(tl.total_ms - s["minutes"] * 60000) <= 0.02 * s["minutes"] * 60000, (s, listener, factor)
-
-
-# every default voice's delivered rate as a factor on the default profile's (relaxgen check's
-# voice_rates: in English the neural voice's or an added voice's 120 and espeak-ng's 135, in
-# German an added voice's 120 and espeak-ng's 125)
-VOICE_SPEEDS = {lang: tuple(r / base for r in rates) for lang in LANGS for base, rates in [voice_rates(lang)]}
+                    p = prof(lang, {**listener, **{k: str(v) for k, v in s.get("set", {}).items()}})
+                    tl = plan(s["script"], replace(p, voice=voice), s["minutes"])
+                    assert abs(tl.total_ms - s["minutes"] * 60000) <= 0.02 * s["minutes"] * 60000, (s, listener, voice)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", SCRIPTS)
-def test_range_reachable_at_every_voice_speed(name: str, lang: str) -> None:
-    for factor in VOICE_SPEEDS[lang]:
+def test_range_reachable_with_every_voice(name: str, lang: str) -> None:
+    for voice in VOICES[lang][1]:
         for sleep in (False, True):
             for m in (sleep_range if sleep else front)(name, lang):
-                tl = plan(name, prof(lang, rate=factor, sleep=sleep), m)
-                assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, factor, sleep, m)
+                tl = plan(name, replace(prof(lang, sleep=sleep), voice=voice), m)
+                assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (name, voice, sleep, m)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -440,7 +441,7 @@ def test_pmr_with_a_painful_area_left_out_reaches_its_range(name: str, lang: str
         if left in seen:
             continue
         seen.add(left)
-        for factor in VOICE_SPEEDS[lang]:
+        for voice in VOICES[lang][1]:
             for m in lengths:
-                tl = plan(name, prof(lang, {"skip": area}, rate=factor), m)
-                assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (area, factor, m)
+                tl = plan(name, replace(prof(lang, {"skip": area}), voice=voice), m)
+                assert abs(tl.total_ms - m * 60000) <= 0.02 * m * 60000, (area, voice, m)

@@ -25,7 +25,7 @@ import pytest
 from generator.api import course_context, plan, prepare, reach, template_variables
 from generator.build.manifest import load_manifest
 from generator.build.pack import PackSettings, plan_pack
-from generator.check import voice_rates
+from generator.check import listener_voices
 from generator.paths import scripts_dir
 from generator.profile import BODY_AREAS, Profile, apply_overrides
 from generator.script.render import parse_front_matter, render_template, resolve_template
@@ -52,12 +52,15 @@ def _front(name: str, lang: str):  # type: ignore[no-untyped-def]
     return parse_front_matter(path.read_text(encoding="utf-8"), str(path))
 
 
-def _rates(lang: str) -> tuple[float, ...]:
-    """Rate factors on the default profile: the listener's rates 0.8-1.2 with the default voice,
-    and every other default voice's rate (a neural voice at the listener's 1.0: Piper's slowest
-    delivery is about 116 words a minute, so a slower listener rate does not slow it further)."""
-    base, rates = voice_rates(lang)
-    return tuple(sorted({*LISTENER_RATES, *(round(r / base, 4) for r in rates)}))
+# (voice profiles, names): every voice a listener may get by default, each with its own rate and
+# speech-time estimate, as relaxgen check plans them
+VOICES = {lang: listener_voices(lang) for lang in ("en", "de")}
+
+
+def _voicings(lang: str) -> list[tuple[str, float]]:
+    """(voice, listener rate): every default voice at the listener's rates 0.8-1.2 (a voice
+    speaks no slower than its slowest rate: Piper's neural voice about 116 words a minute)."""
+    return [(v, r) for v in VOICES[lang][1] for r in LISTENER_RATES]
 
 
 def _whole(lo: float, hi: float) -> list[float]:
@@ -71,16 +74,18 @@ def _steps(lo: float, hi: float) -> list[float]:
 _reach_cache: dict[tuple[object, ...], list[object]] = {}
 
 
-def _reachable(name: str, p: Profile, minutes: float, rate: float) -> bool:
-    """Whether ``p`` at ``rate`` can fill ``minutes`` (its rendering planned once per rate)."""
+def _reachable(name: str, p: Profile, minutes: float, voice: str, rate: float) -> bool:
+    """Whether ``p`` spoken by ``voice`` at ``rate`` can fill ``minutes`` (its rendering planned
+    once per voice and rate)."""
     path = resolve_template(name, p.language)
     variables = template_variables(p)
     variables["minutes"] = minutes
     variables["course"] = course_context(p.earlier, path)
     text = render_template(path, variables).text
-    key = (name, text, repr(replace(p, rate=1.0)), rate)
+    key = (name, text, repr(replace(p, rate=1.0)), voice, rate)
     if key not in _reach_cache:
-        _reach_cache[key] = reach(prepare(path, replace(p, rate=p.rate * rate), minutes, engine="fake"))
+        voiced = replace(p, rate=p.rate * rate, voice=voice)
+        _reach_cache[key] = reach(prepare(path, voiced, minutes, engine="fake", voices=VOICES[p.language][0]))
     target = minutes * 60000
     return any(r.reaches(target) for r in _reach_cache[key])  # type: ignore[attr-defined]
 
@@ -119,10 +124,10 @@ def test_every_length_of_the_range_is_reachable(name: str, lang: str, address: s
         f"{name} ({lang}) declares {lo}-{hi} min; its method's natural range is {natural[0]}-{natural[1]}"
     misses = []
     for label, p, vlo, vhi, every_rate in _variants(name, lang, address):
-        for rate in (_rates(lang) if every_rate else (1.0,)):
+        for voice, rate in (_voicings(lang) if every_rate else [(v, 1.0) for v in VOICES[lang][1]]):
             for m in (_steps(vlo, vhi) if not label.startswith("skip=") else _whole(vlo, vhi)):
-                if not _reachable(name, p, m, rate):
-                    misses.append(f"{label} at {m:g} min, rate x{rate:g}")
+                if not _reachable(name, p, m, voice, rate):
+                    misses.append(f"{label} at {m:g} min, {voice} at rate x{rate:g}")
     assert not misses, f"{name} ({lang}/{address}) cannot reach: " + "; ".join(misses[:20])
 
 
