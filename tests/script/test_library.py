@@ -394,6 +394,10 @@ def test_manifests(path: str) -> None:
             assert s["script"] in builtin_names(lang)
     if "courses" in path:
         assert [s["day"] for s in sessions] == list(range(1, 15))
+    if any(s["script"] == "autogenic" for s in sessions):
+        # autogenic training's cautions are read before the first session, not spoken in it
+        assert "psychosis" in data["description"]["en"] and "epilepsy" in data["description"]["en"]
+        assert "Psychose" in data["description"]["de"] and "Epilepsie" in data["description"]["de"]
 
 
 # listeners a clinic's course has: painful areas left out or eased, sleep mode, the du form
