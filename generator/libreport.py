@@ -37,9 +37,10 @@ from .script.render import parse_front_matter
 from .script.timeline import FIT_TOLERANCE, FIT_TOLERANCE_MS
 
 BREATHING = ("belly-breathing", "box-breathing", "breathing-478", "resonance-breathing")
-METHODS = {"pmr-4": "pmr", "pmr-7": "pmr", "pmr-16": "pmr", "pmr-recall": "pmr", "autogenic": "autogenic",
+# pmr-recall is PMR without tensing: PMR's speech share, no tension or release to time
+METHODS = {"pmr-4": "pmr", "pmr-7": "pmr", "pmr-16": "pmr", "pmr-recall": "recall", "autogenic": "autogenic",
            "body-scan": "body-scan", "beach-walk": "imagery", "safety-intro": "introduction"}
-SHARE_TARGETS = {"pmr": (0.30, 0.55), "autogenic": (0.20, 0.45), "body-scan": (0.40, 0.70),
+SHARE_TARGETS = {"pmr": (0.30, 0.55), "recall": (0.30, 0.55), "autogenic": (0.20, 0.45), "body-scan": (0.40, 0.70),
                  "imagery": (0.40, 0.65), "breathing": (0.20, 0.50), "guided": (0.30, 0.65),
                  "introduction": (0.40, 0.80)}
 MAX_UNGUIDED_S = 60.0
@@ -51,7 +52,7 @@ FRAME_S = 0.02
 
 
 def method_of(name: str, tags: Iterable[str] = ()) -> str:
-    """Which targets apply: 'pmr', 'autogenic', 'body-scan', 'imagery', 'breathing',
+    """Which targets apply: 'pmr', 'recall' (PMR by recall), 'autogenic', 'body-scan', 'imagery', 'breathing',
     'introduction' or 'guided' (a script of its own kind, e.g. the desk break)."""
     tags = set(tags)
     if "breathing" in tags or name in BREATHING:

@@ -56,6 +56,7 @@ def test_the_plan_shows_a_hold(tmp_path: Path) -> None:
 def test_methods() -> None:
     assert method_of("box-breathing") == "breathing" and method_of("my-own", ["breathing"]) == "breathing"
     assert method_of("pmr-7") == "pmr" and method_of("safety-intro") == "introduction"
+    assert method_of("pmr-recall") == "recall"  # no tensing: no tension or release timing
     assert method_of("autogenic") == "autogenic" and method_of("beach-walk") == "imagery"
     assert method_of("desk-break") == "guided"
 
