@@ -30,6 +30,16 @@ from .fsutil import atomic_path
 from .interrupts import owned_signals
 from .model import Bed, ClipRequest, Cue, Segment, Timeline, VoiceProfile
 from .paths import default_cache_dir, display
+from .policy import (
+    CUE_MAX_S,
+    FADE_OUT_MS,
+    LEAD_IN_MS,
+    MAX_SESSION_MIN,
+    SLEEP_FADE_OUT_MS,
+    SLEEP_TAIL_MS,
+    SOUND_CHECK_S,
+    TAIL_MS,
+)
 from .profile import Profile
 from .script.fill import Reach, choose, keep, order, pieces, reaches, unreachable
 from .script.library import template_globals
@@ -204,7 +214,7 @@ def check_sound_files(segments: list[Segment], sounds: SoundFolders) -> None:
             continue
         p = sounds.find(seg.file, "cue" if isinstance(seg, Cue) else "bed", partial(ScriptError, pos=seg.pos))
         try:
-            decode(p, SR, 1, max_seconds=1.0)
+            decode(p, SR, 1, max_seconds=SOUND_CHECK_S)
         except RelaxgenError as e:
             raise ScriptError(str(e), seg.pos) from None
 
@@ -220,7 +230,7 @@ def listener_bed(profile: Profile, sounds_dirs: list[Path]) -> Path | None:
 
     p = listener_sounds(Path(profile.bed_dir or Path.cwd()), sounds_dirs).find(name, "bed", fail)
     try:
-        decode(p, SR, 1, max_seconds=1.0)
+        decode(p, SR, 1, max_seconds=SOUND_CHECK_S)
     except RelaxgenError as e:
         raise fail(str(e)) from None
     return p
@@ -233,14 +243,14 @@ def _cue_ms(sound_file: Callable[[str], Path]) -> Callable[[Cue], float]:
         if c.file is None:
             return cue_length_ms(c.name or "bell")
         if c.file not in lengths:
-            lengths[c.file] = len(decode(sound_file(c.file), SR, 1, max_seconds=30.0)) * 1000.0 / SR
+            lengths[c.file] = len(decode(sound_file(c.file), SR, 1, max_seconds=CUE_MAX_S)) * 1000.0 / SR
         return lengths[c.file]
 
     return f
 
 
 def plan_settings(profile: Profile) -> PlanSettings:
-    return PlanSettings(lead_in_ms=1500.0, tail_ms=20000.0 if profile.sleep else 4000.0)
+    return PlanSettings(lead_in_ms=LEAD_IN_MS, tail_ms=SLEEP_TAIL_MS if profile.sleep else TAIL_MS)
 
 
 def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
@@ -258,8 +268,6 @@ def timed(prep: Prepared, durations: Mapping[ClipRequest, float]) -> Timeline:
                           f"most {MAX_SESSION_MIN // 60} hours: shorten the script or its pauses")
     return tl
 
-
-MAX_SESSION_MIN = 180  # the longest session (as --minutes allows)
 
 
 def select(prep: Prepared, speech_ms: Callable[[ClipRequest], float]) -> Prepared:
@@ -444,7 +452,7 @@ def _build_session(template: str | Path, out: Path, profile: Profile, minutes: f
         target_lufs=options.target_lufs,
         bed_level_db=profile.bed_level,
         bed_override=str(prep.bed_file) if prep.bed_file else profile.bed,
-        fade_out_ms=15000.0 if profile.sleep else 4000.0,
+        fade_out_ms=SLEEP_FADE_OUT_MS if profile.sleep else FADE_OUT_MS,
     )
     mix = SessionMix(tl, {c: clips[c].path for c in prep.requests}, settings, prep.sound_file, syn.cache.levels,
                      cache_dir=syn.cache.root)

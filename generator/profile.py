@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import ProfileError, did_you_mean
 from .paths import display
+from .policy import MAX_SESSION_MIN, MIN_SESSION_MIN
 from .script.practice import DEFAULT_PRACTICE_TIME, SCHEDULE_KEYS, coerce_schedule_field
 
 LANGUAGES = ("en", "de")
@@ -184,7 +185,7 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
     if key == "minutes":
         if value in ("", None):
             return None
-        return _num(value, key, source, 0.5, 180)
+        return _num(value, key, source, MIN_SESSION_MIN, MAX_SESSION_MIN)
     if key == "dominant_side":
         s = _str(value, key, source).strip().lower()
         if s not in ("left", "right"):

@@ -35,13 +35,13 @@ from typing import Any
 
 from ..errors import ManifestError, ProfileError, did_you_mean
 from ..paths import display
+from ..policy import MAX_SESSION_MIN
 from ..profile import LANGUAGES, PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
 from ..script.practice import coerce_start
 from ..script.render import TEMPLATE_SUFFIXES, builtin_names
 
 TOP_KEYS = ("title", "description", "author", "cover", "start", "encoder_quality", "session")
 SESSION_KEYS = ("script", "minutes", "title", "day", "part", "set")
-MAX_MINUTES = 180.0
 SET_PREFIX = "set."  # CSV columns ``set.NAME`` become template variables
 
 
@@ -169,8 +169,8 @@ def _session(i: int, raw: Any, src: str, base: Path, local: dict[str, dict[str, 
         raise _err(src, where + "minutes", "is missing; every [[session]] needs minutes = N")
     script = _script(raw["script"], src, where + "script", base)
     m = raw["minutes"]
-    if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < float(m) <= MAX_MINUTES:
-        raise _err(src, where + "minutes", f"expected a number of minutes above 0 and at most {MAX_MINUTES:g}, got {m!r}")
+    if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < float(m) <= MAX_SESSION_MIN:
+        raise _err(src, where + "minutes", f"expected a number of minutes above 0 and at most {MAX_SESSION_MIN:g}, got {m!r}")
     title = _local(raw["title"], src, where + "title", local, 200) if "title" in raw else None
     day = raw.get("day")
     if day is not None and (isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 366):

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..policy import MAX_SESSION_MIN, MIN_SESSION_MIN
 from ..profile import Profile, apply_overrides, load_profile, parse_set_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +38,7 @@ def sounds_option(f: F) -> F:
 
 
 def minutes_option(f: F) -> F:
-    return click.option("--minutes", type=click.FloatRange(0.5, 180), default=None,
+    return click.option("--minutes", type=click.FloatRange(MIN_SESSION_MIN, MAX_SESSION_MIN), default=None,
                         help="Target length in minutes (elastic pauses are fitted).")(f)
 
 
