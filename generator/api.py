@@ -3,6 +3,8 @@
 The work is done in :mod:`generator.session` (``prepare``, ``timing``, ``build``); this
 module is what a library user calls:
 
+- :func:`check_voice` checks the voice a profile file or ``--set`` gave against the voices
+  installed here (:func:`prepare` does it first);
 - :func:`prepare` renders and parses a template for a listener's :class:`~generator.profile.Profile`
   (a :class:`Prepared` session, not yet timed); :func:`estimated` chooses its optional pieces
   by the calibrated estimate, :func:`reach` lists the lengths it can reach, :func:`timed` lays
@@ -19,7 +21,7 @@ from pathlib import Path
 from .model import Timeline
 from .profile import Profile
 from .session.build import BuildOptions, BuildResult, ProgressFn, build_session
-from .session.prepare import Prepared, course_context, prepare, template_variables
+from .session.prepare import Prepared, check_voice, course_context, prepare, template_variables
 from .session.timing import estimated, plan, reach, timed
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "Prepared",
     "ProgressFn",
     "build_session",
+    "check_voice",
     "course_context",
     "estimated",
     "plan",

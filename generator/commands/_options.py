@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..api import check_voice
 from ..policy import MAX_SESSION_MIN, MIN_SESSION_MIN
 from ..profile import Profile, apply_overrides, load_profile, parse_set_options
 
@@ -59,5 +60,10 @@ def jobs_option(f: F) -> F:
 
 
 def get_profile(profile_path: Path | None, sets: tuple[str, ...]) -> Profile:
+    """The listener profile of ``--profile`` and ``--set``, its voice checked against the voices
+    installed here before any work starts (the file's before ``--set`` is read)."""
     prof = load_profile(profile_path) if profile_path else Profile()
-    return apply_overrides(prof, parse_set_options(sets))
+    check_voice(prof)
+    prof = apply_overrides(prof, parse_set_options(sets))
+    check_voice(prof)
+    return prof

@@ -1,9 +1,10 @@
-"""Preparing a session: render and parse a template for a listener, check the sound files it
-names, and resolve its speech to clip requests. Nothing is spoken or timed yet."""
+"""Preparing a session: check the listener's voice, render and parse a template for the
+listener, check the sound files it names, and resolve its speech to clip requests. Nothing is
+spoken or timed yet."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from ..audio.clips import SR
 from ..audio.ffmpeg import decode
-from ..errors import AudioError, ProfileError, RelaxgenError, ScriptError
+from ..errors import AudioError, ProfileError, RelaxgenError, ScriptError, did_you_mean
 from ..model import Bed, ClipRequest, Cue, Segment, VoiceProfile
 from ..paths import default_cache_dir, display
 from ..policy import SOUND_CHECK_S
@@ -126,6 +127,8 @@ def prepare(
     is spoken last in the last chapter (a course's "Tomorrow: ..." line); ``voices`` are the voice
     profiles to choose from instead of those in ``voice_dirs`` and the voice folders.
     """
+    known = load_voices(voice_dirs) if voices is None else voices
+    check_voice(profile, known)
     path = resolve_template(str(template), profile.language)
     try:
         front = parse_front_matter(path.read_text(encoding="utf-8"), display(path))
@@ -151,7 +154,7 @@ def prepare(
     bed_file = listener_bed(profile, sounds_dirs or [])
     if not any(getattr(s, "text", None) for s in segments):
         raise ScriptError(f"{rendered.name}: the template renders no speech; add some text to speak")
-    resolved = ResolvedVoices(load_voices(voice_dirs) if voices is None else voices, engine)
+    resolved = ResolvedVoices(known, engine)
     voice = pick_voice(resolved, profile.voice_name)
     ids: dict[str, str] = {}
     syn = synth or Synthesizer(ClipCache(default_cache_dir()))
@@ -170,6 +173,19 @@ def prepare(
         None if target is None else target * 60000.0, profile, resolved.resolution(voice.name), sounds, bed_file,
         closing,
     )
+
+
+def check_voice(profile: Profile, names: Iterable[str] | None = None) -> None:
+    """The voice a profile file, a CSV row or ``--set`` gave (``profile.voice_source`` says which)
+    is one of the voice profiles ``names`` (default: those installed here); a ProfileError
+    naming that source otherwise. A voice set in code meets :func:`pick_voice`'s VoiceError."""
+    v = profile.voice
+    if not v or not profile.voice_source:
+        return
+    known = sorted(load_voices() if names is None else names)
+    if v not in known:
+        raise ProfileError(f"unknown voice '{v}'{did_you_mean(v, known)}; voice profiles are {', '.join(known)} "
+                           "(run 'relaxgen voices')", profile.voice_source, "voice")
 
 
 def check_sound_files(segments: list[Segment], sounds: SoundFolders) -> None:
