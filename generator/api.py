@@ -12,6 +12,8 @@ module is what a library user calls:
 - :func:`plan` prepares and times a session in one call (:func:`plan_session`: its timeline only);
 - :func:`build_session` builds one tagged, chaptered MP3 (:class:`BuildOptions` in,
   :class:`BuildResult` out).
+
+README.md's "Use it from Python" shows them at work; ``tests/test_readme.py`` runs that example.
 """
 
 from __future__ import annotations
