@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .api import plan, reach
+from .api import check_voice, plan, reach
 from .errors import RelaxgenError
 from .model import VoiceProfile
 from .paths import display, scripts_dir
@@ -164,6 +164,7 @@ def check_template(path: Path) -> list[Problem]:
             option = case.label if case else ""
             try:
                 prof = apply_overrides(base, dict(case.sets), f"{name}: [[options]] {option}") if case else base
+                check_voice(prof)
             except RelaxgenError as e:
                 problems.append(Problem(name, where, None, str(e), option))
                 continue

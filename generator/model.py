@@ -58,6 +58,9 @@ class Cue:
     pos: SourcePos | None = None
 
 
+BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")  # the built-in beds (``[bed rain]``)
+
+
 @dataclass(frozen=True)
 class Bed:
     """An ambient bed change: ``[bed rain level=-24dB fade=6s]``, ``[bed off]``."""

@@ -8,15 +8,19 @@ source and the key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError, did_you_mean
+from .model import BED_NAMES
 from .paths import display
-from .script.practice import DEFAULT_PRACTICE_TIME, SCHEDULE_KEYS, coerce_schedule_field
+from .policy import MAX_SESSION_MIN, MIN_SESSION_MIN
 
 LANGUAGES = ("en", "de")
 BODY_AREAS = (
@@ -24,6 +28,10 @@ BODY_AREAS = (
     "upper-back", "lower-back", "abdomen", "hips", "legs", "feet",
 )
 DEFAULT_VOICE = {"en": "calm-en", "de": "calm-de"}
+# when the listener practises (reminders, the pack page's "today"); never part of the audio
+SCHEDULE_KEYS = ("start", "practice_time", "timezone")
+DEFAULT_PRACTICE_TIME = "19:00"
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,9 @@ class Profile:
     # CSV's, the working folder for --set; None: the working folder) and, for errors, the source
     bed_dir: str | None = None
     bed_source: str = ""
+    # where the voice was given (the profile file, CSV row or --set; "": in code), for the error
+    # when no voice profile has that name here (:func:`generator.session.prepare.check_voice`)
+    voice_source: str = ""
     # the scripts (names without suffix) of the sessions before this one in its pack or course,
     # in order: given by the pack, never by a profile file (the template variable ``course``)
     earlier: tuple[str, ...] = ()
@@ -81,12 +92,13 @@ class Profile:
         """Everything that can change a build (for build manifests)."""
         d = dataclasses.asdict(self)
         d.pop("bed_source", None)
+        d.pop("voice_source", None)
         for k in ("id", *SCHEDULE_KEYS):
             d.pop(k, None)
         return d
 
 
-NOT_KEYS = ("extra", "bed_dir", "bed_source", "earlier")  # fields no profile file, CSV or --set names
+NOT_KEYS = ("extra", "bed_dir", "bed_source", "voice_source", "earlier")  # fields no profile file, CSV or --set names
 PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in NOT_KEYS)
 
 
@@ -150,6 +162,69 @@ def _str(v: Any, key: str, source: str, max_len: int = 200) -> str:
     return s
 
 
+# ---------------------------------------------------------------- the schedule fields
+
+def coerce_start(value: Any, source: str, key: str = "start") -> str | None:
+    """A date as ``YYYY-MM-DD`` (a TOML date or text); empty: ``None`` (the default)."""
+    if value in ("", None):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ProfileError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02",
+                               source, key) from None
+    else:
+        raise ProfileError(f"expected a date (YYYY-MM-DD), got {value!r}", source, key)
+    if not 2000 <= day.year <= 2200:
+        raise ProfileError(f"{day.isoformat()} is out of range (years 2000 to 2200)", source, key)
+    return day.isoformat()
+
+
+def coerce_practice_time(value: Any, source: str, key: str = "practice_time") -> str:
+    """A time of day as ``HH:MM`` (``19:30``, ``7:05``, ``19.30``, ``19h30``, a TOML time)."""
+    if isinstance(value, dt.time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if value in ("", None):
+        return DEFAULT_PRACTICE_TIME
+    m = _TIME.match(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise ProfileError(f"{value!r} is not a time of day; write it as HH:MM (24 hours), e.g. 19:30",
+                           source, key)
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def coerce_timezone(value: Any, source: str, key: str = "timezone") -> str | None:
+    """An IANA time zone name (``Europe/Berlin``); empty: ``None`` (the machine's)."""
+    if value in ("", None):
+        return None
+    if not isinstance(value, str):
+        raise ProfileError(f"expected a time zone name such as Europe/Berlin, got {value!r}", source, key)
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = did_you_mean(name, sorted(zoneinfo.available_timezones()))
+        raise ProfileError(f"unknown time zone '{name}'{hint}; use an IANA name such as Europe/Berlin "
+                           "or America/New_York", source, key) from None
+    return name
+
+
+def coerce_schedule_field(key: str, value: Any, source: str) -> Any:
+    if key == "start":
+        return coerce_start(value, source)
+    if key == "practice_time":
+        return coerce_practice_time(value, source)
+    return coerce_timezone(value, source)
+
+
+# ---------------------------------------------------------------- every field
+
+
 def coerce_field(key: str, value: Any, source: str) -> Any:
     """Validate and convert one profile field."""
     if key in ("name", "id"):
@@ -165,26 +240,14 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
         if norm is None:
             raise ProfileError(f"'{value}' is not a form of address; use du or Sie", source, key)
         return norm
-    if key == "voice":
-        v = _str(value, key, source).strip()
-        if v:
-            from .tts.voices import load_voices
-
-            names = sorted(load_voices())
-            if v not in names:
-                raise ProfileError(
-                    f"unknown voice '{v}'{did_you_mean(v, names)}; voice profiles are {', '.join(names)} "
-                    "(run 'relaxgen voices')",
-                    source,
-                    key,
-                )
-        return v or None
+    if key == "voice":  # a voice profile's name, checked where a session is prepared (voice_source)
+        return _str(value, key, source).strip() or None
     if key == "rate":
         return _num(value, key, source, 0.5, 1.5)
     if key == "minutes":
         if value in ("", None):
             return None
-        return _num(value, key, source, 0.5, 180)
+        return _num(value, key, source, MIN_SESSION_MIN, MAX_SESSION_MIN)
     if key == "dominant_side":
         s = _str(value, key, source).strip().lower()
         if s not in ("left", "right"):
@@ -198,8 +261,6 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
             return None  # the script decides
         if b.lower() in ("none", "off"):
             return "none"  # no ambient bed at all
-        from .script.grammar import BED_NAMES
-
         if b.lower() not in BED_NAMES and not Path(b).suffix:
             raise ProfileError(
                 f"unknown bed '{b}'{did_you_mean(b.lower(), BED_NAMES)}; beds are {', '.join(BED_NAMES)}, none, or a file path",
@@ -223,6 +284,11 @@ def coerce_field(key: str, value: Any, source: str) -> Any:
     raise ProfileError(f"unknown key '{key}'{did_you_mean(key, PROFILE_KEYS)}", source, key)
 
 
+def sourced(changes: dict[str, Any], source: str) -> dict[str, Any]:
+    """Coerced field ``changes`` and, when they give a voice, where it was given (``voice_source``)."""
+    return {**changes, "voice_source": source} if "voice" in changes else changes
+
+
 def profile_from_mapping(data: Mapping[str, Any], source: str = "profile", base: Profile | None = None) -> Profile:
     """Build a profile from a mapping; unknown keys are errors."""
     changes: dict[str, Any] = {}
@@ -231,7 +297,7 @@ def profile_from_mapping(data: Mapping[str, Any], source: str = "profile", base:
         if k not in PROFILE_KEYS:
             raise ProfileError(f"unknown key '{k}'{did_you_mean(k, PROFILE_KEYS)}", source, k)
         changes[k] = coerce_field(k, value, source)
-    p = dataclasses.replace(base or Profile(), **changes)
+    p = dataclasses.replace(base or Profile(), **sourced(changes, source))
     if p.address not in ("du", "Sie"):
         raise ProfileError("address must be du or Sie", source, "address")
     return p
@@ -271,7 +337,7 @@ def apply_overrides(profile: Profile, sets: Mapping[str, str], source: str = "--
             if not k.isidentifier():
                 raise ProfileError(f"'{k}' is not a valid variable name", source, k)
             extra[k] = v
-    p = dataclasses.replace(profile, extra=extra, **changes)
+    p = dataclasses.replace(profile, extra=extra, **sourced(changes, source))
     return bed_given_in(p, Path.cwd(), source) if "bed" in changes else p
 
 

@@ -67,3 +67,20 @@ def test_overrides_layer_on_top() -> None:
 def test_csv_style_strings_are_coerced() -> None:
     prof = profile_from_mapping({"skip": "neck; lower-back", "bell": "no", "sleep": "yes", "minutes": ""}, "row 2")
     assert prof.skip == ("neck", "lower-back") and not prof.bell and prof.sleep and prof.minutes is None
+
+
+def test_the_profile_keeps_where_its_voice_was_given_and_preparing_a_session_checks_it(tmp_path: Path) -> None:
+    from generator.api import prepare
+    from generator.errors import VoiceError
+
+    prof = profile_from_mapping({"voice": "nope"}, "p.toml")  # no voice folder is read here
+    assert (prof.voice, prof.voice_source) == ("nope", "p.toml")
+    assert apply_overrides(prof, {"voice": "calm-de"}).voice_source == "--set"
+    assert "voice_source" not in prof.used_fields() and "voice_source" not in prof.template_vars()
+    t = tmp_path / "t.j2"
+    t.write_text("Hello.", encoding="utf-8")
+    with pytest.raises(ProfileError) as e:
+        prepare(t, prof, engine="fake")
+    assert str(e.value).startswith("p.toml: voice: unknown voice 'nope'") and "relaxgen voices" in str(e.value)
+    with pytest.raises(VoiceError, match="unknown voice 'nope'"):  # a voice set in code: the voice lookup's error
+        prepare(t, Profile(voice="nope"), engine="fake")

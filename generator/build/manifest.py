@@ -33,15 +33,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..api import check_voice
 from ..errors import ManifestError, ProfileError, did_you_mean
 from ..paths import display
-from ..profile import LANGUAGES, PROFILE_KEYS, Profile, bed_given_in, coerce_field, read_toml
-from ..script.practice import coerce_start
+from ..policy import MAX_SESSION_MIN
+from ..profile import (
+    LANGUAGES,
+    PROFILE_KEYS,
+    Profile,
+    bed_given_in,
+    coerce_field,
+    coerce_start,
+    read_toml,
+    sourced,
+)
 from ..script.render import TEMPLATE_SUFFIXES, builtin_names
 
 TOP_KEYS = ("title", "description", "author", "cover", "start", "encoder_quality", "session")
 SESSION_KEYS = ("script", "minutes", "title", "day", "part", "set")
-MAX_MINUTES = 180.0
 SET_PREFIX = "set."  # CSV columns ``set.NAME`` become template variables
 
 
@@ -169,8 +178,8 @@ def _session(i: int, raw: Any, src: str, base: Path, local: dict[str, dict[str, 
         raise _err(src, where + "minutes", "is missing; every [[session]] needs minutes = N")
     script = _script(raw["script"], src, where + "script", base)
     m = raw["minutes"]
-    if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < float(m) <= MAX_MINUTES:
-        raise _err(src, where + "minutes", f"expected a number of minutes above 0 and at most {MAX_MINUTES:g}, got {m!r}")
+    if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < float(m) <= MAX_SESSION_MIN:
+        raise _err(src, where + "minutes", f"expected a number of minutes above 0 and at most {MAX_SESSION_MIN:g}, got {m!r}")
     title = _local(raw["title"], src, where + "title", local, 200) if "title" in raw else None
     day = raw.get("day")
     if day is not None and (isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 366):
@@ -313,8 +322,10 @@ def _row_profile(cols: list[str], cells: list[str], where: str, voices: Iterable
             extra[c[len(SET_PREFIX):]] = v
         else:
             values[c] = coerce_field(c, v, where)
-    profile = bed_given_in(dataclasses.replace(Profile(extra=extra), **values), folder, where)
+    profile = bed_given_in(dataclasses.replace(Profile(extra=extra), **sourced(values, where)), folder, where)
     names = list(voices) if voices is not None else None
+    if names is not None:
+        check_voice(profile, names)
     if names is not None and profile.voice_name not in names:
         raise ProfileError(f"unknown voice '{profile.voice_name}'{did_you_mean(profile.voice_name, names)}; "
                            f"voices are {', '.join(sorted(names))}", where, "voice")
@@ -324,8 +335,9 @@ def _row_profile(cols: list[str], cells: list[str], where: str, voices: Iterable
 def read_listeners(path: str | Path, voices: Iterable[str] | None = None) -> ListenerTable:
     """Read a listener CSV (UTF-8, with or without BOM; a header row of profile fields).
 
-    Bad rows (a bad value, an unknown voice, a missing or duplicate id) are
-    collected in ``errors`` with their row number; the good rows are returned.
+    Bad rows (a bad value, a voice not among ``voices``, a missing or duplicate id) are
+    collected in ``errors`` with their row number; the good rows are returned. Without
+    ``voices`` a row's voice is checked where its sessions are prepared.
     A bad header or an unreadable file raises :class:`ManifestError`.
     """
     p = Path(path)

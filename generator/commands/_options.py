@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from ..api import check_voice
+from ..policy import MAX_SESSION_MIN, MIN_SESSION_MIN
 from ..profile import Profile, apply_overrides, load_profile, parse_set_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +39,7 @@ def sounds_option(f: F) -> F:
 
 
 def minutes_option(f: F) -> F:
-    return click.option("--minutes", type=click.FloatRange(0.5, 180), default=None,
+    return click.option("--minutes", type=click.FloatRange(MIN_SESSION_MIN, MAX_SESSION_MIN), default=None,
                         help="Target length in minutes (elastic pauses are fitted).")(f)
 
 
@@ -58,5 +60,10 @@ def jobs_option(f: F) -> F:
 
 
 def get_profile(profile_path: Path | None, sets: tuple[str, ...]) -> Profile:
+    """The listener profile of ``--profile`` and ``--set``, its voice checked against the voices
+    installed here before any work starts (the file's before ``--set`` is read)."""
     prof = load_profile(profile_path) if profile_path else Profile()
-    return apply_overrides(prof, parse_set_options(sets))
+    check_voice(prof)
+    prof = apply_overrides(prof, parse_set_options(sets))
+    check_voice(prof)
+    return prof

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..errors import ScriptError, SourcePos, did_you_mean
 from ..model import (
+    BED_NAMES,
     Bed,
     Breathe,
     Chapter,
@@ -34,7 +35,6 @@ from .values import (
     split_args,
 )
 
-BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
 CUE_NAMES = ("bell", "chime", "gong", "tone")
 MARKER_NAMES = ("pause", "chapter", "bell", "cue", "bed", "breathe", "voice", "rate", "optional", "/optional")
 MAX_PRIORITY = 99

@@ -1,6 +1,7 @@
-"""Daily practice: the schedule fields of a profile (``start``, ``practice_time``,
-``timezone``), the course's days and dates, and the spoken "Tomorrow: …" line that
-ends each course day (pure; no I/O but reading the machine's time zone name).
+"""Daily practice: the course's days and dates, the machine's time zone, and the spoken
+"Tomorrow: …" line that ends each course day (pure; no I/O but reading the machine's
+time zone name). The profile's schedule fields (``start``, ``practice_time``,
+``timezone``) are read and checked by :mod:`generator.profile`.
 
 A session's course day is its manifest ``day`` (or its position when it has none);
 day ``d`` falls on ``start + d - 1`` days. The schedule fields never change the audio:
@@ -17,75 +18,8 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ..errors import ProfileError, did_you_mean
 from ..model import Breathe, Chapter, Gap, OptionalEnd, OptionalStart, Segment, Speech
-
-SCHEDULE_KEYS = ("start", "practice_time", "timezone")
-DEFAULT_PRACTICE_TIME = "19:00"
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
-
-
-# ---------------------------------------------------------------- profile fields
-
-
-def coerce_start(value: Any, source: str, key: str = "start") -> str | None:
-    """A date as ``YYYY-MM-DD`` (a TOML date or text); empty: ``None`` (the default)."""
-    if value in ("", None):
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        day = value
-    elif isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ProfileError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02",
-                               source, key) from None
-    else:
-        raise ProfileError(f"expected a date (YYYY-MM-DD), got {value!r}", source, key)
-    if not 2000 <= day.year <= 2200:
-        raise ProfileError(f"{day.isoformat()} is out of range (years 2000 to 2200)", source, key)
-    return day.isoformat()
-
-
-def coerce_practice_time(value: Any, source: str, key: str = "practice_time") -> str:
-    """A time of day as ``HH:MM`` (``19:30``, ``7:05``, ``19.30``, ``19h30``, a TOML time)."""
-    if isinstance(value, dt.time):
-        return f"{value.hour:02d}:{value.minute:02d}"
-    if value in ("", None):
-        return DEFAULT_PRACTICE_TIME
-    m = _TIME.match(value.strip()) if isinstance(value, str) else None
-    if m is None:
-        raise ProfileError(f"{value!r} is not a time of day; write it as HH:MM (24 hours), e.g. 19:30",
-                           source, key)
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
-
-
-def coerce_timezone(value: Any, source: str, key: str = "timezone") -> str | None:
-    """An IANA time zone name (``Europe/Berlin``); empty: ``None`` (the machine's)."""
-    if value in ("", None):
-        return None
-    if not isinstance(value, str):
-        raise ProfileError(f"expected a time zone name such as Europe/Berlin, got {value!r}", source, key)
-    name = value.strip()
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = did_you_mean(name, sorted(zoneinfo.available_timezones()))
-        raise ProfileError(f"unknown time zone '{name}'{hint}; use an IANA name such as Europe/Berlin "
-                           "or America/New_York", source, key) from None
-    return name
-
-
-def coerce_schedule_field(key: str, value: Any, source: str) -> Any:
-    if key == "start":
-        return coerce_start(value, source)
-    if key == "practice_time":
-        return coerce_practice_time(value, source)
-    return coerce_timezone(value, source)
 
 
 def machine_timezone() -> str:

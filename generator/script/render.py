@@ -25,9 +25,9 @@ import jinja2.sandbox
 
 from ..errors import ScriptError, SourcePos, closest, did_you_mean
 from ..paths import display, include_folders, scripts_dir
+from ..profile import SCHEDULE_KEYS
 from .jinjaenv import SandboxEnv, make_environment, sha256_text
 from .jinjaenv import as_data as as_data  # re-exported: callers wrap listener data with it
-from .practice import SCHEDULE_KEYS
 
 TEMPLATE_SUFFIXES = (".j2", ".txt", ".jinja")
 _FRONT_RE = re.compile(r"\A\s*\{#-?-{3}\s*\n(.*?)\n\s*-{3}-?#\}", re.S)

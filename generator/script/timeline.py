@@ -35,6 +35,7 @@ from ..model import (
     VoiceChange,
     VoiceProfile,
 )
+from ..policy import LEAD_IN_MS, TAIL_MS
 from .estimate import PLAIN, speech_ms
 
 BREATH_PROMPTS = {
@@ -47,8 +48,8 @@ FIT_TOLERANCE_MS = 2000.0  # ... or ±2 s, whichever is larger
 
 @dataclass(frozen=True)
 class PlanSettings:
-    lead_in_ms: float = 1500.0
-    tail_ms: float = 4000.0
+    lead_in_ms: float = LEAD_IN_MS
+    tail_ms: float = TAIL_MS
 
 
 def tolerance_ms(target_ms: float) -> float:

@@ -35,21 +35,41 @@ class Engine(Protocol):
 ENGINE_NAMES = ("pyttsx3", "piper", "fake")
 
 
-def get_engine(name: str) -> Engine:
-    """A new engine instance by name (``pyttsx3``, ``piper``, ``fake``)."""
+def engine_class(name: str) -> type:
+    """The class of an engine by name (``pyttsx3``, ``piper``, ``fake``), not started: what it
+    says about its engine (:func:`voice_from_profile`, :func:`speaks_estimates`) costs nothing."""
     if name == "pyttsx3":
         from .espeak import Pyttsx3Engine
 
-        return Pyttsx3Engine()
+        return Pyttsx3Engine
     if name == "fake":
         from .fake import FakeEngine
 
-        return FakeEngine()
+        return FakeEngine
     if name == "piper":
         from .piper import PiperEngine
 
-        return PiperEngine()
+        return PiperEngine
     raise VoiceError(f"unknown engine '{name}'; engines are {', '.join(ENGINE_NAMES)}")
+
+
+def get_engine(name: str) -> Engine:
+    """A new engine instance by name (``pyttsx3``, ``piper``, ``fake``)."""
+    engine: Engine = engine_class(name)()
+    return engine
+
+
+def voice_from_profile(name: str) -> bool:
+    """True for an engine that speaks the voice a profile names as it is (Piper its model file,
+    the fake engine any id), so its voice id is never looked up among installed voices
+    (:func:`resolve_voice_id`); its class says so (``voice_from_profile``)."""
+    return bool(getattr(engine_class(name), "voice_from_profile", False))
+
+
+def speaks_estimates(name: str | None) -> bool:
+    """True for an engine whose clips last exactly what the calibrated estimate says (the fake
+    engine), so timing a session needs no speech from it; its class says so (``speaks_estimates``)."""
+    return name is not None and name in ENGINE_NAMES and bool(getattr(engine_class(name), "speaks_estimates", False))
 
 
 def engine_from_spec(spec: str) -> Engine:

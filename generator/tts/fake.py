@@ -17,6 +17,8 @@ SR = 22050
 
 class FakeEngine:
     name = "fake"
+    voice_from_profile = True  # any voice id is spoken (see generator.tts.base.voice_from_profile)
+    speaks_estimates = True  # each clip lasts its estimate_ms (see generator.tts.base.speaks_estimates)
 
     def version(self) -> str:
         return "fake-2"  # a new estimate model needs a new version: cached tones are keyed by it

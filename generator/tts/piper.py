@@ -247,6 +247,7 @@ class PiperEngine:
 
     name = "piper"
     multithreaded = True  # see generator.tts.base.multithreaded
+    voice_from_profile = True  # speaks the profile's model file (see generator.tts.base.voice_from_profile)
 
     def __init__(self) -> None:
         self._voices: dict[str, Any] = {}

@@ -89,10 +89,10 @@ def _one_error_line(output: str, start: str) -> None:
 
 def _pooled(monkeypatch: pytest.MonkeyPatch, engine: str, timeout: float) -> None:
     """Make every build's Synthesizer run the fake voice through ``engine`` in worker processes."""
-    import generator.api as api
+    import generator.session.build as session_build
     from generator.tts.synth import Synthesizer
 
-    monkeypatch.setattr(api, "Synthesizer", functools.partial(
+    monkeypatch.setattr(session_build, "Synthesizer", functools.partial(
         Synthesizer, engine_specs={"fake": f"{HERE}:{engine}"}, isolate=True, jobs=1, timeout=timeout))
 
 
@@ -129,10 +129,10 @@ def test_engine_fault_fails_the_build_cleanly(engine: str, text: str, start: str
 def test_a_failure_still_stores_what_the_other_workers_were_speaking(work: Path, runner: CliRunner,
                                                                      monkeypatch: pytest.MonkeyPatch,
                                                                      tmp_path: Path) -> None:
-    import generator.api as api
+    import generator.session.build as session_build
     from generator.tts.synth import Synthesizer
 
-    monkeypatch.setattr(api, "Synthesizer", functools.partial(
+    monkeypatch.setattr(session_build, "Synthesizer", functools.partial(
         Synthesizer, engine_specs={"fake": f"{HERE}:SlowOrCrashEngine"}, isolate=True, jobs=2, timeout=10.0))
     cache = tmp_path / "cache"
     (work / "t.j2").write_text("A slow sentence. [pause 1s] Now crash.", encoding="utf-8")

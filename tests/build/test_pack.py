@@ -69,6 +69,20 @@ def test_pack_folder_tags_and_rerun(run, course_dir: Path, tmp_path: Path) -> No
     assert "3 built, 0 up to date" in r.output
 
 
+@pytest.mark.parametrize("where", ["file", "set"])
+def test_an_unknown_voice_fails_the_pack_before_any_session(where: str, run, course_dir: Path,  # type: ignore[no-untyped-def]
+                                                           tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    if where == "file":
+        (course_dir / "anna.toml").write_text('name = "Anna"\nvoice = "nope"\n', encoding="utf-8")
+    r = pack(run, course_dir, out, *(["--set", "voice=nope"] if where == "set" else []))
+    assert r.exit_code == 1
+    source = "anna.toml" if where == "file" else "--set"
+    assert r.output.startswith("Error: ") and f"{source}: voice: unknown voice 'nope'" in r.output
+    assert len(r.output.strip().splitlines()) == 1, r.output
+    assert not out.exists()
+
+
 def test_changed_inputs_rebuild_only_what_they_touch(run, course_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert pack(run, course_dir, out).exit_code == 0
