@@ -30,7 +30,7 @@ _fir = firwin(TP_UP * 12 + 1, 1.0 / TP_UP)
 TP_FIR: np.ndarray = _fir / _fir[len(_fir) // 2]
 TP_PHASES: tuple[np.ndarray, ...] = tuple(TP_FIR[r::TP_UP][:12].copy() for r in range(1, TP_UP))
 TP_HIST = 11  # input samples of history the phases need
-_TP_GAIN = max(float(np.abs(h).sum()) for h in TP_PHASES)  # |p_r[c]| <= _TP_GAIN * max|x[c-5..c+6]|
+TP_GAIN = max(float(np.abs(h).sum()) for h in TP_PHASES)  # |p_r[c]| <= TP_GAIN * max|x[c-5..c+6]|
 _TP_ROWS = np.stack(TP_PHASES)[:, ::-1].copy()  # (3, 12): phase r applied to x[c-5 .. c+6]
 
 
@@ -90,7 +90,7 @@ def interval_peaks(cat: np.ndarray, lo: int, hi: int, floor: float) -> np.ndarra
         np.maximum(mag, np.abs(cat[:, c]), out=mag)
     out = mag[lo:hi].astype(np.float64)
     near = sliding_max(mag, 12)[lo - 5 : hi - 5]  # max over [c-5, c+6]
-    cand = np.flatnonzero(near * _TP_GAIN > floor)
+    cand = np.flatnonzero(near * TP_GAIN > floor)
     if len(cand):
         # every channel's 12-sample windows [c-5, c+6] as rows (a strided view, gathered by
         # rows): one matrix product gives the three phases of all of them
