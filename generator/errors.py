@@ -69,6 +69,10 @@ class ExportError(RelaxgenError):
     """Writing an output file (MP3, tags, playlist, page) failed."""
 
 
+class BuildLockedError(ExportError):
+    """Another build is writing into the same output folder."""
+
+
 class DiaryError(RelaxgenError):
     """An exported practice diary (CSV) is invalid, printed as ``file: row N: message``."""
 

@@ -1,4 +1,4 @@
-"""Incremental builds: what made each output, and a lock so two builds never mix.
+"""Incremental builds: what made each output, so a rerun builds only what changed.
 
 Every pack folder holds ``.relaxgen-build.json``: for each MP3 it built, the
 hash of everything that made it and the dependencies behind that hash:
@@ -22,24 +22,17 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..audio.mpeg import mp3_readable
-from ..errors import ExportError, FileOperationError
 from ..fsutil import atomic_write_text
 
 STATE_NAME = ".relaxgen-build.json"
-LOCK_NAME = ".relaxgen.lock"
 FORMAT = "1"  # bump when the output files change for the same inputs
 STATE_VERSION = 1
-
-
-class BuildLockedError(ExportError):
-    """Another build is writing into the same output folder."""
 
 
 @functools.cache
@@ -268,78 +261,3 @@ def code_fingerprint() -> str:
         if p.suffix in (".py", ".html", ".js", ".css", ".j2", ".txt", ".toml") and p.is_file():
             h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + p.read_bytes())
     return h.hexdigest()
-
-
-# ---------------------------------------------------------------- the lock
-
-
-class BuildLock:
-    """An exclusive lock on an output folder (``.relaxgen.lock``), released on exit or death.
-
-    Uses ``flock`` (POSIX) or ``msvcrt.locking`` (Windows): the OS drops the
-    lock when the process dies, even by SIGKILL, so a killed build never
-    blocks the next one.
-    """
-
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        self.path = self.folder / LOCK_NAME
-        self._fh: TextIO | None = None
-
-    def acquire(self) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the build
-        except OSError as e:
-            raise FileOperationError(self.path, e.strerror or str(e)) from None
-        if not _try_lock(fh):
-            fh.seek(0)
-            owner = fh.read().strip() or "unknown"
-            fh.close()
-            raise BuildLockedError(
-                f"{self.folder}: another relaxgen build ({owner}) is writing into this folder; "
-                "wait for it to finish (or stop it) and run again, or choose another output folder")
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        self._fh = fh
-
-    def release(self) -> None:
-        if self._fh is not None:
-            with contextlib.suppress(OSError):
-                self._fh.close()
-            self._fh = None
-
-    def __enter__(self) -> BuildLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def _try_lock(fh: TextIO) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            return True
-        except OSError:
-            return False
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def locked(folder: str | Path) -> Iterator[BuildLock]:
-    lock = BuildLock(folder)
-    with lock:
-        yield lock

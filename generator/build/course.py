@@ -33,10 +33,10 @@ from .buildstate import (
     Record,
     code_fingerprint,
     digest,
-    locked,
     output_hash,
     program_version,
 )
+from .lock import locked
 from .manifest import ListenerTable, Manifest
 from .pack import PackPlan, PackSettings, pack_file_names, plan_pack, write_pack_files
 from .speakfirst import speech_first
@@ -381,7 +381,7 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
               reporter: Reporter | None = None, summary: Summary | None = None) -> Summary:
     """Build every outdated session of ``plans``; record and finish each pack as it completes.
 
-    The caller holds the output folder's lock (:func:`generator.build.buildstate.locked`). A stop
+    The caller holds the output folder's lock (:func:`generator.build.lock.locked`). A stop
     signal (:mod:`generator.interrupts`) ends the run with :class:`~.interrupts.Interrupted`
     once the sessions that finished are recorded and no temp file is left.
     """

@@ -297,7 +297,8 @@ def test_two_builds_into_one_file_never_mix(work: Path) -> None:
 
 def test_two_batch_builds_into_one_folder_one_refuses(tmp_path: Path) -> None:
     """Packs and courses hold a lock on their output folder: a second build refuses clearly."""
-    from generator.build.buildstate import BuildLockedError, locked
+    from generator.build.lock import locked
+    from generator.errors import BuildLockedError
 
     with locked(tmp_path), pytest.raises(BuildLockedError) as e, locked(tmp_path):
         pass
