@@ -51,7 +51,8 @@ def _table(csv_path: Path, n: int | None = None) -> Any:
 def prepare_course(spec: dict[str, Any]) -> tuple[Path, Path]:
     """Build the seed listener's pack, then lay out every listener's finished pack folder."""
     from generator.build.buildstate import BuildState, Record, output_hash
-    from generator.build.course import InlineExecutor, Summary, build_course, plan_course, run_packs
+    from generator.build.course import Summary, build_course, plan_course, run_packs
+    from generator.build.executors import InlineExecutor
 
     out = Path(spec["out_dir"])
     manifest_path, csv_path, manifest, table = load_inputs(spec)
@@ -80,7 +81,8 @@ def prepare_course(spec: dict[str, Any]) -> tuple[Path, Path]:
 
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Plan and check the first ``spec['listeners_n']`` listeners (run in a fresh interpreter)."""
-    from generator.build.course import InlineExecutor, Summary, plan_course, run_packs
+    from generator.build.course import Summary, plan_course, run_packs
+    from generator.build.executors import InlineExecutor
     from generator.build.manifest import load_manifest
 
     manifest = load_manifest(spec["manifest"])

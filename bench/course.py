@@ -100,7 +100,8 @@ def load_inputs(spec: dict[str, Any]) -> tuple[Path, Path, Any, Any]:
 
 def run_course(spec: dict[str, Any]) -> dict[str, Any]:
     from bench.one import cpu_now
-    from generator.build.course import build_course, make_executor
+    from generator.build.course import build_course
+    from generator.build.executors import make_executor
     from generator.build.pack import PackSettings
 
     out_dir = Path(spec["out_dir"])

@@ -39,8 +39,8 @@ class ScriptError(RelaxgenError):
         super().__init__(f"{pos}: {message}" if pos else message)
 
 
-class ProfileError(RelaxgenError):
-    """A listener profile (TOML file or CSV row) is invalid."""
+class ConfigError(RelaxgenError):
+    """A file or value that configures a build is invalid, printed as ``source: key: message``."""
 
     def __init__(self, message: str, source: str | None = None, key: str | None = None) -> None:
         self.source = source
@@ -49,8 +49,12 @@ class ProfileError(RelaxgenError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-class ManifestError(ProfileError):
-    """A pack or course manifest is invalid."""
+class ProfileError(ConfigError):
+    """A listener profile (TOML file, CSV row or ``--set`` value) is invalid."""
+
+
+class ManifestError(ConfigError):
+    """A pack or course manifest, or a listener CSV as a whole (its header, its encoding), is invalid."""
 
 
 class VoiceError(RelaxgenError):
@@ -67,6 +71,10 @@ class AudioError(RelaxgenError):
 
 class ExportError(RelaxgenError):
     """Writing an output file (MP3, tags, playlist, page) failed."""
+
+
+class BuildLockedError(ExportError):
+    """Another build is writing into the same output folder."""
 
 
 class DiaryError(RelaxgenError):

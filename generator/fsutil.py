@@ -43,15 +43,16 @@ def _host_tag() -> str:
     return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
 
 
-_HOST = _host_tag()
+HOST = _host_tag()  # this machine in temp file names and clip claims (a hash of its name)
 
 
 def _owner_prefix() -> str:
     """``.relaxgen-tmp-<host>-<pid>-``: lets a later run tell a killed build's temp from a live one."""
-    return f"{TMP_PREFIX}{_HOST}-{os.getpid()}-"
+    return f"{TMP_PREFIX}{HOST}-{os.getpid()}-"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine still runs (True when that cannot be told)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -128,9 +129,9 @@ def remove_dead_temps(folder: str | Path) -> int:
         return 0
     n = 0
     me = os.getpid()
-    for p in d.glob(f"{TMP_PREFIX}{_HOST}-*-*"):
-        pid_s = p.name[len(TMP_PREFIX) + len(_HOST) + 1:].split("-", 1)[0]
-        if pid_s.isdigit() and int(pid_s) != me and not _pid_alive(int(pid_s)):
+    for p in d.glob(f"{TMP_PREFIX}{HOST}-*-*"):
+        pid_s = p.name[len(TMP_PREFIX) + len(HOST) + 1:].split("-", 1)[0]
+        if pid_s.isdigit() and int(pid_s) != me and not pid_alive(int(pid_s)):
             _unlink(p)
             n += 1
     return n

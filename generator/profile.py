@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ProfileError, did_you_mean
+from .errors import ConfigError, ProfileError, did_you_mean
 from .model import BED_NAMES
 from .paths import display
 from .policy import MAX_SESSION_MIN, MIN_SESSION_MIN
@@ -303,7 +303,7 @@ def profile_from_mapping(data: Mapping[str, Any], source: str = "profile", base:
     return p
 
 
-def read_toml(path: str | Path, error: type[ProfileError], what: str) -> tuple[dict[str, Any], str]:
+def read_toml(path: str | Path, error: type[ConfigError], what: str) -> tuple[dict[str, Any], str]:
     """Read a UTF-8 TOML file (a BOM is allowed); errors name the file and say what to do."""
     p = Path(path)
     src = display(p)

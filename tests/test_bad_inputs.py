@@ -611,7 +611,8 @@ def test_only_relaxgen_errors_reach_the_user() -> None:
 @pytest.mark.slow
 def test_course_with_hostile_names_writes_only_inside_the_output_folder(tmp_path: Path) -> None:
     """A whole course for listeners with hostile names and ids: every file lands inside ``out``."""
-    from generator.build.course import InlineExecutor, build_course
+    from generator.build.course import build_course
+    from generator.build.executors import InlineExecutor
     from generator.build.manifest import load_manifest
     from generator.build.pack import PackSettings
 

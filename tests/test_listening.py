@@ -15,7 +15,8 @@ import pytest
 from generator.api import BuildOptions, build_session
 from generator.audio.clips import SR
 from generator.audio.ffmpeg import decode
-from generator.build.course import InlineExecutor, build_course
+from generator.build.course import build_course
+from generator.build.executors import InlineExecutor
 from generator.build.manifest import load_manifest, read_listeners
 from generator.build.pack import PackSettings
 from generator.libreport import Measure, judge, measure, method_measures, method_of

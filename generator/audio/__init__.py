@@ -3,10 +3,13 @@
 Takes a Timeline and its speech clips; mixes speech, pauses, cues and ambient beds
 (``mixer``, ``beds``, ``bedgen``, ``cues``, ``clips``) with ducking and a limiter
 (``dynamics``) at one loudness (``loudness``, ``master``), and encodes it with
-libmp3lame through ffmpeg (``encode``, ``ffmpeg``), two parts joined gaplessly on two
-cores (``mp3join``); ``dsp`` and ``sigproc`` are the shared signal helpers (without SciPy's
-large modules). Never imports a speech engine (``tts``), Jinja, ``export`` or ``build``.
+libmp3lame through ffmpeg (``encode``), two parts joined gaplessly on two cores
+(``mp3join``; ``mpeg`` reads MP3 frame headers, for it and for the build's up-to-date
+check). ``ffmpeg`` finds the binary and is the one decoder of sound files (a bed,
+a cue, an MP3 read back); ``dsp`` (with the sample rate ``SR``) and ``sigproc`` are the
+shared signal helpers (without SciPy's large modules). Never imports a speech engine
+(``tts``), Jinja, ``export`` or ``build``.
 """
 
 __all__ = ["bedgen", "beds", "clips", "cues", "dsp", "dynamics", "encode", "ffmpeg", "loudness", "master", "mixer",
-           "mp3join", "sigproc"]
+           "mp3join", "mpeg", "sigproc"]

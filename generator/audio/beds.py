@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import AudioError, did_you_mean
 from ..paths import display
 from .bedgen import BED_NAMES, TARGET_RMS_DBFS, Swell, builtin_loops
-from .dsp import SR, db_to_gain, decode_file
+from .dsp import SR, db_to_gain
+from .ffmpeg import decode
 
 MAX_FILE_BED_S = 600.0  # a user's bed longer than 10 minutes is cut to its first 10 minutes
 SILENT_DBFS = -70.0
@@ -178,7 +179,7 @@ def file_bed(path: str | Path, sr: int = SR, crossfade_s: float = 2.0) -> LoopBe
     Raises :class:`AudioError` for a missing, empty, unreadable, silent or too short file.
     """
     p = Path(path)
-    x = decode_file(p, "bed", sr, MAX_FILE_BED_S)
+    x = decode(p, sr, max_seconds=MAX_FILE_BED_S, what="bed")
     c = int(round(crossfade_s * sr))
     if len(x) < 2 * max(c, 1):
         raise AudioError(

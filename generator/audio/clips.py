@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError, SynthesisError
+from .dsp import SR
 from .sigproc import resample_poly
 
-SR = 44100
 TRIM_DBFS = -45.0  # below this a clip's edges count as silence
 EDGE_PAD_MS = 8.0  # kept before the first and after the last sound
 EDGE_FADE_MS = 5.0

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import AudioError, did_you_mean
 from ..paths import display
-from .dsp import SR, db_to_gain, decode_file, fade_edges
+from .dsp import SR, db_to_gain, fade_edges
+from .ffmpeg import decode
 
 CUE_NAMES = ("bell", "chime", "gong", "tone")
 CUE_PEAK_DBFS = -6.0
@@ -202,7 +203,7 @@ def file_cue(path: str | Path, sr: int = SR, max_s: float = 30.0) -> np.ndarray:
     peak-normalised to -6 dBFS.  Raises :class:`AudioError` for a missing, empty,
     unreadable or silent file, or one longer than ``max_s`` seconds."""
     p = Path(path)
-    x = decode_file(p, "cue", sr, max_s + 0.5)
+    x = decode(p, sr, max_seconds=max_s + 0.5, what="cue")
     if len(x) > max_s * sr + 0.01 * sr:
         raise AudioError(
             f"{display(p)}: cue is longer than {max_s:g} s; cues are short sounds "

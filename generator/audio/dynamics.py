@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .dsp import _TP_GAIN, SR, db_to_gain, interval_peaks
+from .dsp import SR, TP_GAIN, db_to_gain, interval_peaks
 from .sigproc import sliding_min
 
 
@@ -87,7 +87,7 @@ class Limiter:
         """An upper bound of the true peak over the positions this block makes final."""
         tail = self._xh[len(self._xh) - 2 * self._K - 1 :]
         peak = max(float(x.max()), -float(x.min()), float(np.abs(tail).max()))
-        return peak * _TP_GAIN
+        return peak * TP_GAIN
 
     def _delayed(self, x: np.ndarray) -> np.ndarray:
         """The block as a pure delay (exactly what the general path gives at unit gain)."""

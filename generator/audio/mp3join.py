@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .mpeg import FrameHeader, frame_header, side_info_len
+
 FRAME_SAMPLES = 1152  # MPEG-1 Layer III
-_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_RATES = (44100, 48000, 32000)
 _XING_FRAMES, _XING_BYTES, _XING_TOC, _XING_QUALITY = 1, 2, 4, 8
 EDGE_FRAMES = 8  # frames at the start of B and at the end of A that are never a joint
 PATCH_WINDOW = 8192  # bytes before the joint held in memory: the reservoir is at most 511 bytes back
@@ -52,18 +52,12 @@ class Frame:
     blocks: tuple[int, ...]  # block type per (granule, channel): 0 long, 1 start, 2 short, 3 stop
 
 
-def _side_len(channels: int) -> int:
-    return 17 if channels == 1 else 32
-
-
-def _frame_size(h: int, pos: int) -> tuple[int, int]:
-    """(frame size, header + CRC bytes) of the frame whose 32-bit header is ``h``."""
-    if (h >> 21) != 0x7FF or (h >> 19) & 3 != 3 or (h >> 17) & 3 != 1:
-        raise JoinError(f"not an MPEG-1 Layer III frame at byte {pos}")
-    br, sr_i, pad = (h >> 12) & 15, (h >> 10) & 3, (h >> 9) & 1
-    if br in (0, 15) or sr_i == 3:
-        raise JoinError(f"free-format or reserved frame at byte {pos}")
-    return 144000 * _BITRATES[br] // _RATES[sr_i] + pad, 4 if (h >> 16) & 1 else 6
+def _header(h: int, pos: int) -> FrameHeader:
+    """The MPEG-1 Layer III frame header ``h`` (at byte ``pos``)."""
+    fh = frame_header(h)
+    if fh is None or not fh.mpeg1:
+        raise JoinError(f"not an MPEG-1 Layer III frame (or a free-format or reserved one) at byte {pos}")
+    return fh
 
 
 class Stream:
@@ -84,7 +78,7 @@ class Stream:
                 h = int.from_bytes(buf[pos - base : pos - base + 4], "big")
                 if offsets and self.size - pos <= 128 and (h >> 21) != 0x7FF:
                     break  # an ID3v1 tag after the last frame
-                size, _ = _frame_size(h, pos)
+                size = _header(h, pos).size
                 if pos + size > self.size:
                     break  # a cut-off last frame
                 offsets.append(pos)
@@ -93,10 +87,10 @@ class Stream:
             raise JoinError(f"{path.name}: too few MP3 frames")
         self.offsets = np.array(offsets + [pos], dtype=np.int64)  # and the end of the last frame
         self.info = self._read(0, min(self.size, int(self.offsets[1])))
-        h = int.from_bytes(self.info[:4], "big")
-        self.channels = 1 if (h >> 6) & 3 == 3 else 2
-        self.side_at = _frame_size(h, 0)[1]
-        if self.info[self.side_at + _side_len(self.channels) :][:4] not in (b"Info", b"Xing"):
+        first = _header(int.from_bytes(self.info[:4], "big"), 0)
+        self.channels = first.channels
+        self.main_at = first.main_at  # where every frame's main data starts (and this frame's Xing/Info tag)
+        if self.info[self.main_at :][:4] not in (b"Info", b"Xing"):
             raise JoinError(f"{path.name}: no Xing/Info frame")
         self.header = int.from_bytes(self._read(int(self.offsets[1]), 4), "big") & 0xFFFFFDC0  # no padding bit
         self.frames = len(offsets) - 1  # audio frames, after the Info frame
@@ -113,16 +107,16 @@ class Stream:
     def frame(self, i: int) -> Frame:
         at = self.start(i)
         head = self._read(at, 40)
-        side = _frame_size(int.from_bytes(head[:4], "big"), at)[1]
+        side = _header(int.from_bytes(head[:4], "big"), at).side_at
         return Frame(head[side] << 1 | head[side + 1] >> 7, _block_types(head, side, self.channels))
 
     def payloads(self, i: int) -> tuple[int, int]:
         """The main data area of audio frame ``i`` (file offsets)."""
         at = self.start(i)
-        return at + self.side_at + _side_len(self.channels), self.start(i + 1)
+        return at + self.main_at, self.start(i + 1)
 
     def delay(self) -> int:
-        lame = _lame_at(self.info, self.side_at + _side_len(self.channels) + 4)
+        lame = _lame_at(self.info, self.main_at + 4)
         d = self.info[lame + 21 : lame + 24]
         return d[0] << 4 | d[1] >> 4
 
@@ -143,8 +137,9 @@ class Stream:
 
 
 def _block_types(data: bytes, side: int, channels: int) -> tuple[int, ...]:
-    bits = int.from_bytes(data[side : side + _side_len(channels)], "big")
-    width = _side_len(channels) * 8
+    n = side_info_len(True, channels)
+    bits = int.from_bytes(data[side : side + n], "big")
+    width = n * 8
     at = 9 + (5 if channels == 1 else 3) + 4 * channels  # main_data_begin, private bits, scfsi
     out = []
     for _ in range(2 * channels):  # granule by granule, channel by channel: 59 bits each
@@ -245,7 +240,7 @@ def _copy(path: Path, lo: int, hi: int, chunk: int = 1 << 20) -> Iterator[bytes]
 
 def _rewrite_info(info: bytearray, a: Stream, n_frames: int, total: int, samples: int, crc: int,
                   offsets: np.ndarray) -> None:
-    xing = a.side_at + _side_len(a.channels) + 4
+    xing = a.main_at + 4
     flags = struct.unpack_from(">I", info, xing)[0]
     at = xing + 4
     if flags & _XING_FRAMES:

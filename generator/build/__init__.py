@@ -2,10 +2,11 @@
 
 Takes pack and course manifests and listener tables (``manifest``); plans one task per
 session (``pack``, ``task``: plain, picklable data; ``run_task`` builds one through
-:mod:`generator.api` in any process), runs them on an executor (``course``: inline, a
-process pool or a Dask cluster, stopping cleanly on a signal) and keeps the build state
-that makes reruns incremental (``buildstate``); ``dryrun`` says what a run would do without
-speaking or encoding. The only stage that imports the others.
+:mod:`generator.api` in any process), runs them (``course``) on an executor
+(``executors``: inline, a process pool or a Dask cluster, stopping cleanly on a signal)
+under the output folder's lock (``lock``), and keeps the build state that makes reruns
+incremental (``buildstate``); ``dryrun`` says what a run would do without speaking or
+encoding. The only stage that imports the others.
 """
 
-__all__ = ["buildstate", "course", "dryrun", "manifest", "pack", "task"]
+__all__ = ["buildstate", "course", "dryrun", "executors", "lock", "manifest", "pack", "task"]

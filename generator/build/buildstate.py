@@ -1,4 +1,4 @@
-"""Incremental builds: what made each output, and a lock so two builds never mix.
+"""Incremental builds: what made each output, so a rerun builds only what changed.
 
 Every pack folder holds ``.relaxgen-build.json``: for each MP3 it built, the
 hash of everything that made it and the dependencies behind that hash:
@@ -22,23 +22,17 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from ..errors import ExportError, FileOperationError
+from ..audio.mpeg import mp3_readable
 from ..fsutil import atomic_write_text
 
 STATE_NAME = ".relaxgen-build.json"
-LOCK_NAME = ".relaxgen.lock"
 FORMAT = "1"  # bump when the output files change for the same inputs
 STATE_VERSION = 1
-
-
-class BuildLockedError(ExportError):
-    """Another build is writing into the same output folder."""
 
 
 @functools.cache
@@ -267,133 +261,3 @@ def code_fingerprint() -> str:
         if p.suffix in (".py", ".html", ".js", ".css", ".j2", ".txt", ".toml") and p.is_file():
             h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + p.read_bytes())
     return h.hexdigest()
-
-
-def mp3_readable(path: Path) -> bool:
-    """A cheap check that an MP3 is whole enough to play: after its ID3v2 tag, two
-    consecutive valid MPEG audio frame headers, and a frame count above zero where the
-    first frame is a Xing/Info header. (Reads 10 bytes and a few KB, not the tags:
-    mutagen parsed the whole tag, the transcript included - 14 ms a session.)"""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(10)
-            start = 0
-            if head[:3] == b"ID3" and len(head) == 10:
-                size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
-                start = 10 + size + (10 if head[5] & 0x10 else 0)
-            f.seek(start)
-            data = f.read(1 << 13)
-    except OSError:
-        return False
-    for i in range(min(len(data) - 4, 4096)):
-        first = _mpeg_frame(data, i)
-        if first is None:
-            continue
-        size, side = first
-        if _mpeg_frame(data, i + size) is None:
-            continue
-        for tag in (b"Xing", b"Info"):
-            at = i + 4 + side
-            if data[at:at + 4] == tag:
-                flags = int.from_bytes(data[at + 4:at + 8], "big")
-                return not flags & 1 or int.from_bytes(data[at + 8:at + 12], "big") > 0
-        return True
-    return False
-
-
-_MPEG_KBPS = {  # (MPEG-1?, index) -> kbps, Layer III
-    **{(True, i): b for i, b in enumerate((0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320))},
-    **{(False, i): b for i, b in enumerate((0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160))},
-}
-_MPEG_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-
-
-def _mpeg_frame(data: bytes, i: int) -> tuple[int, int] | None:
-    """(frame size, side information size) of a Layer III frame header at ``data[i:]``, or None."""
-    if i + 4 > len(data) or data[i] != 0xFF or data[i + 1] & 0xE0 != 0xE0:
-        return None
-    version, layer = (data[i + 1] >> 3) & 3, (data[i + 1] >> 1) & 3
-    b_idx, r_idx, pad = data[i + 2] >> 4, (data[i + 2] >> 2) & 3, (data[i + 2] >> 1) & 1
-    if version == 1 or layer != 1 or b_idx in (0, 15) or r_idx == 3:
-        return None
-    mpeg1 = version == 3
-    rate = _MPEG_RATES[version][r_idx]
-    size = (144 if mpeg1 else 72) * _MPEG_KBPS[(mpeg1, b_idx)] * 1000 // rate + pad
-    mono = data[i + 3] >> 6 == 3
-    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
-    return size, side
-
-
-# ---------------------------------------------------------------- the lock
-
-
-class BuildLock:
-    """An exclusive lock on an output folder (``.relaxgen.lock``), released on exit or death.
-
-    Uses ``flock`` (POSIX) or ``msvcrt.locking`` (Windows): the OS drops the
-    lock when the process dies, even by SIGKILL, so a killed build never
-    blocks the next one.
-    """
-
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        self.path = self.folder / LOCK_NAME
-        self._fh: TextIO | None = None
-
-    def acquire(self) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the build
-        except OSError as e:
-            raise FileOperationError(self.path, e.strerror or str(e)) from None
-        if not _try_lock(fh):
-            fh.seek(0)
-            owner = fh.read().strip() or "unknown"
-            fh.close()
-            raise BuildLockedError(
-                f"{self.folder}: another relaxgen build ({owner}) is writing into this folder; "
-                "wait for it to finish (or stop it) and run again, or choose another output folder")
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        self._fh = fh
-
-    def release(self) -> None:
-        if self._fh is not None:
-            with contextlib.suppress(OSError):
-                self._fh.close()
-            self._fh = None
-
-    def __enter__(self) -> BuildLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def _try_lock(fh: TextIO) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            return True
-        except OSError:
-            return False
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def locked(folder: str | Path) -> Iterator[BuildLock]:
-    lock = BuildLock(folder)
-    with lock:
-        yield lock

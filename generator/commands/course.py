@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 import click
 
 from ..audio.encode import QUALITY_BY_OUTPUT
-from ..build.course import Executor, Summary, build_course, make_executor
+from ..build.course import Summary, build_course
 from ..build.dryrun import DryRun, dry_run_course
+from ..build.executors import Executor, make_executor
 from ..build.manifest import Manifest, load_manifest, read_listeners
 from ..build.pack import PackSettings
 from ..build.task import TaskResult

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..build.course import build_pack, make_executor
+from ..build.course import build_pack
+from ..build.executors import make_executor
 from ..build.manifest import load_manifest
 from ..paths import display, scripts_dir
 from ..profile import Profile

@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..fsutil import _HOST, _pid_alive
+from ..fsutil import HOST, pid_alive
 
 STALE_S = 600.0  # a claim of another host this old is abandoned
 POLL_S = 0.02  # how often a waiting process looks for the clip
@@ -71,7 +71,7 @@ class Claims:
         file system has no hard links it is created exclusively and then written.
         """
         path = self._path(key)
-        body = f"{_HOST} {os.getpid()}\n".encode("ascii")
+        body = f"{HOST} {os.getpid()}\n".encode("ascii")
         tmp = self.dir / f".{key}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
             tmp.write_bytes(body)
@@ -111,12 +111,12 @@ class Claims:
             age = time.time() - p.stat().st_mtime
         except OSError:
             return False  # gone already: the caller looks again
-        if len(text) == 2 and text[0] == _HOST and text[1].isdigit():
+        if len(text) == 2 and text[0] == HOST and text[1].isdigit():
             pid = int(text[1])
             if pid == os.getpid():  # ours: held by a thread, or left by an earlier error
                 with _HELD_LOCK:
                     return str(p) not in _HELD
-            return not _pid_alive(pid)
+            return not pid_alive(pid)
         if not text:  # a claim being written (no hard links here) or left half-made long ago
             return age > EMPTY_STALE_S
         return age > STALE_S  # another host's: only its age tells

@@ -89,7 +89,7 @@ def test_ffmpegs_own_info_frame_checks_out_with_these_checksums(tmp_path: Path) 
 
 def _lame_fields(path: Path) -> tuple[dict[str, int], dict[str, int], Stream]:
     s = Stream(path)
-    xing = s.side_at + (17 if s.channels == 1 else 32) + 4
+    xing = s.main_at + 4
     lame = mp3join._lame_at(s.info, xing)
     frames, size = struct.unpack_from(">II", s.info, xing + 4)
     d = s.info[lame + 21 : lame + 24]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.course import InlineExecutor, build_course
+from generator.build.course import build_course
 from generator.build.dryrun import calibrate_encoder, dry_run_course
+from generator.build.executors import InlineExecutor
 from generator.build.manifest import load_manifest, read_listeners
 from generator.build.pack import PackSettings
 

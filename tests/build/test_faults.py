@@ -253,20 +253,20 @@ def test_sigkill_then_the_next_run_completes(work: Path) -> None:
 
 
 def test_dead_temps_are_removed_live_ones_kept(tmp_path: Path) -> None:
-    from generator.fsutil import _HOST, remove_dead_temps
+    from generator.fsutil import HOST, remove_dead_temps
 
     dead = subprocess.Popen(["true"])
     dead.wait()
     files = {
-        "dead": f"{TMP_PREFIX}{_HOST}-{dead.pid}-abc.mp3",
-        "live": f"{TMP_PREFIX}{_HOST}-{os.getppid()}-abc.mp3",
+        "dead": f"{TMP_PREFIX}{HOST}-{dead.pid}-abc.mp3",
+        "live": f"{TMP_PREFIX}{HOST}-{os.getppid()}-abc.mp3",
         "other-host": f"{TMP_PREFIX}ffffff-{dead.pid}-abc.mp3",
         "old-style": f"{TMP_PREFIX}abc123.mp3",
         "output": "session.mp3",
     }
     for name in files.values():
         (tmp_path / name).write_bytes(b"x")
-    assert remove_dead_temps(tmp_path) == (0 if _HOST == "ffffff" else 1)
+    assert remove_dead_temps(tmp_path) == (0 if HOST == "ffffff" else 1)
     left = {p.name for p in tmp_path.iterdir()}
     assert files["dead"] not in left
     assert left == set(files.values()) - {files["dead"]}
@@ -297,7 +297,8 @@ def test_two_builds_into_one_file_never_mix(work: Path) -> None:
 
 def test_two_batch_builds_into_one_folder_one_refuses(tmp_path: Path) -> None:
     """Packs and courses hold a lock on their output folder: a second build refuses clearly."""
-    from generator.build.buildstate import BuildLockedError, locked
+    from generator.build.lock import locked
+    from generator.errors import BuildLockedError
 
     with locked(tmp_path), pytest.raises(BuildLockedError) as e, locked(tmp_path):
         pass

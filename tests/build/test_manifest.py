@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.build.manifest import load_manifest, read_listeners, session_profile
-from generator.errors import ManifestError
+from generator.errors import ConfigError, ManifestError, ProfileError
 from generator.paths import scripts_dir
 from generator.profile import Profile
 
@@ -191,3 +191,10 @@ def test_the_built_in_manifests_speak_both_languages(path: str) -> None:
     assert de.title != m.for_language("en").title or path.endswith("demo.toml")
     assert de.description != m.for_language("en").description
     assert all(s.title is None or not s.title.startswith("Day") for s in de.sessions)
+
+
+def test_a_bad_manifest_is_a_config_error_not_a_profile_error(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError) as e:
+        load_manifest(write(tmp_path, "m.toml", 'title = "T"\n[[session]\n'))
+    assert isinstance(e.value, ConfigError) and not isinstance(e.value, ProfileError)
+    assert "m.toml: not valid TOML" in str(e.value)

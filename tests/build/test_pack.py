@@ -11,7 +11,8 @@ from mutagen.id3 import ID3
 from PIL import Image
 
 from generator.audio.ffmpeg import decode
-from generator.build.buildstate import STATE_NAME, BuildLock, BuildState
+from generator.build.buildstate import STATE_NAME, BuildState
+from generator.build.lock import BuildLock
 from generator.export.playlist import read_m3u8
 
 HERE = Path(__file__).parents[1]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from generator.build import speakfirst
-from generator.build.course import InlineExecutor, LocalExecutor
+from generator.build.executors import InlineExecutor, LocalExecutor
 from generator.build.speakfirst import SPEECH_WORKER, speech_first
 from generator.build.task import TaskResult
 from generator.tts.cache import ClipCache

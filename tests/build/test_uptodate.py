@@ -1,4 +1,4 @@
-"""The up-to-date check's shortcuts: the cheap MP3 check and pack files kept while nothing changed."""
+"""The up-to-date check's shortcut: pack files kept while nothing changed (its MP3 check: tests/audio/test_mpeg.py)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
-import mutagen.mp3
-import numpy as np
-import pytest
-
-from generator.audio.encode import Mp3Encoder
-from generator.build.buildstate import BuildState, mp3_readable
+from generator.build.buildstate import BuildState
 
 HERE = Path(__file__).parents[1]
-
-
-def _mp3(path: Path, channels: int, kbps: int, sr: int = 44100) -> Path:
-    x = (0.1 * np.random.default_rng(1).standard_normal((sr, channels))).astype(np.float32)
-    with Mp3Encoder(path, sr, channels, kbps) as enc:
-        enc.write(x)
-    return path
-
-
-@pytest.mark.parametrize(("channels", "kbps", "sr"), [(2, 128, 44100), (1, 64, 44100), (2, 320, 48000),
-                                                       (1, 32, 22050)])
-def test_mp3_check_agrees_with_mutagen(tmp_path: Path, channels: int, kbps: int, sr: int) -> None:
-    good = _mp3(tmp_path / "a.mp3", channels, kbps, sr)
-    assert mp3_readable(good) and mutagen.mp3.MP3(good).info.length > 0
-    data = good.read_bytes()
-    for name, bad in [("noise", np.random.default_rng(2).bytes(len(data))), ("zeros", bytes(len(data))),
-                      ("first frame only", data[:100]), ("empty", b"")]:
-        p = tmp_path / f"{name}.mp3"
-        p.write_bytes(bad)
-        assert not mp3_readable(p), name
-    assert not mp3_readable(tmp_path / "missing.mp3")
 
 
 def test_pack_files_are_kept_while_nothing_changed(run, tmp_path: Path) -> None:

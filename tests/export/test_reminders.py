@@ -15,7 +15,8 @@ import pytest
 
 from generator.api import plan
 from generator.audio.ffmpeg import decode
-from generator.build.course import InlineExecutor, build_course, plan_course
+from generator.build.course import build_course, plan_course
+from generator.build.executors import InlineExecutor
 from generator.build.manifest import load_manifest, manifest_from_mapping, read_listeners
 from generator.build.pack import PackSettings, plan_pack, write_pack_files
 from generator.errors import ManifestError, ProfileError

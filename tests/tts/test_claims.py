@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.fsutil import _HOST
+from generator.fsutil import HOST
 from generator.model import ClipRequest
 from generator.tts.cache import ClipCache
 from generator.tts.claims import EMPTY_STALE_S, Claims
@@ -92,7 +92,7 @@ def test_a_claim_left_by_this_process_is_stale(tmp_path: Path) -> None:
     syn = Synthesizer(ClipCache(tmp_path), engines={"fake": FakeEngine()})
     req = _reqs(1)[0]
     (tmp_path / "claims").mkdir()
-    (tmp_path / "claims" / syn.key(req)).write_text(f"{_HOST} {os.getpid()}\n")
+    (tmp_path / "claims" / syn.key(req)).write_text(f"{HOST} {os.getpid()}\n")
     t0 = time.monotonic()
     syn.synthesize_all([req])
     assert syn.stats.synthesized == 1 and time.monotonic() - t0 < 5
@@ -106,7 +106,7 @@ def test_a_claim_of_a_live_process_is_waited_for(tmp_path: Path) -> None:
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         (tmp_path / "claims").mkdir()
-        (tmp_path / "claims" / key).write_text(f"{_HOST} {other.pid}\n")
+        (tmp_path / "claims" / key).write_text(f"{HOST} {other.pid}\n")
 
         def the_other_process_finishes() -> None:
             time.sleep(0.4)
@@ -130,7 +130,7 @@ def test_a_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     syn = Synthesizer(ClipCache(tmp_path), engines={"fake": FakeEngine()})
     req = _reqs(1)[0]
     (tmp_path / "claims").mkdir()
-    (tmp_path / "claims" / syn.key(req)).write_text(f"{_HOST} {dead.pid}\n")
+    (tmp_path / "claims" / syn.key(req)).write_text(f"{HOST} {dead.pid}\n")
     syn.synthesize_all([req])
     assert syn.stats.synthesized == 1
     assert not list((tmp_path / "claims").iterdir())
@@ -145,7 +145,7 @@ def test_a_claim_whose_process_gave_up_without_a_clip_is_spoken_here(tmp_path: P
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         (tmp_path / "claims").mkdir()
-        (tmp_path / "claims" / syn.key(req)).write_text(f"{_HOST} {other.pid}\n")
+        (tmp_path / "claims" / syn.key(req)).write_text(f"{HOST} {other.pid}\n")
         threading.Timer(0.3, claims.release, (syn.key(req),)).start()
         syn.synthesize_all([req])
         assert syn.stats.synthesized == 1
@@ -174,7 +174,7 @@ def test_a_claim_file_is_whole_or_absent(tmp_path: Path, monkeypatch: pytest.Mon
     claims = Claims(tmp_path)
     assert claims.take("k1")
     assert sorted(p.name for p in claims.dir.iterdir()) == ["k1"]  # no temporary file left
-    assert (claims.dir / "k1").read_text() == f"{_HOST} {os.getpid()}\n"
+    assert (claims.dir / "k1").read_text() == f"{HOST} {os.getpid()}\n"
 
     def interrupted(src: object, dst: object) -> None:
         raise KeyboardInterrupt
@@ -193,7 +193,7 @@ def test_without_hard_links_claims_still_work(tmp_path: Path, monkeypatch: pytes
     claims = Claims(tmp_path)
     assert claims.take("k1") and not claims.take("k1")
     assert sorted(p.name for p in claims.dir.iterdir()) == ["k1"]
-    assert (claims.dir / "k1").read_text() == f"{_HOST} {os.getpid()}\n"
+    assert (claims.dir / "k1").read_text() == f"{HOST} {os.getpid()}\n"
 
 
 def test_an_empty_claim_counts_only_while_it_can_still_be_written(tmp_path: Path) -> None:
