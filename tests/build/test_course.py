@@ -25,7 +25,7 @@ from generator.build.manifest import load_manifest, read_listeners
 from generator.build.pack import PackSettings
 from generator.tts.cache import ClipCache
 
-from .test_signals import _deaf
+from ..test_interrupts import deaf
 
 HERE = Path(__file__).parents[1]
 SRC = HERE / "templates" / "course"
@@ -147,7 +147,7 @@ def test_a_stop_signal_stops_the_course_and_keeps_finished_sessions(src: Path, t
         assert proc.poll() is None, "the course ended before it could be interrupted"
         for k in psutil.Process(proc.pid).children(recursive=True):  # workers, fork server, encoders
             with contextlib.suppress(psutil.Error, FileNotFoundError, ProcessLookupError):
-                assert os.getpgid(k.pid) != proc.pid or _deaf(k.pid), k.cmdline()
+                assert os.getpgid(k.pid) != proc.pid or deaf(k.pid), k.cmdline()
         (os.killpg if to_group else os.kill)(proc.pid, sig)
         _, err = proc.communicate(timeout=30)
     finally:
