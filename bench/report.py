@@ -1,4 +1,4 @@
-"""The results as a Markdown table (printed, and pasted into the README)."""
+"""The results as a Markdown table (printed, and pasted into docs/performance.md)."""
 
 from __future__ import annotations
 

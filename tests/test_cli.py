@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator.errors import ManifestError, RelaxgenError
 
 COMMANDS = sorted(cli.commands)
 
@@ -39,6 +40,10 @@ def test_relaxgen_error_is_one_line_exit_1(runner: CliRunner, tmp_path: Path) ->
     assert res.exit_code == 1
     assert res.output.startswith("Error: 'no-such-script-xyz' is neither a template file")
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_only_relaxgen_errors_reach_the_user() -> None:
+    assert issubclass(ManifestError, RelaxgenError)
 
 
 def test_debug_shows_the_traceback(runner: CliRunner) -> None:

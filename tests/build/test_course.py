@@ -24,9 +24,10 @@ from generator.build.course import Summary, build_course
 from generator.build.executors import InlineExecutor, LocalExecutor
 from generator.build.manifest import load_manifest, read_listeners
 from generator.build.pack import PackSettings
+from generator.fsutil import TMP_PREFIX
 from generator.tts.cache import ClipCache
 
-from .test_signals import _deaf
+from ..test_interrupts import deaf
 
 HERE = Path(__file__).parents[1]
 SRC = HERE / "templates" / "course"
@@ -110,6 +111,38 @@ def test_broken_row_builds_the_rest(run, src: Path, tmp_path: Path) -> None:
     assert rep["failed"][0]["row"] == 3 and rep["counts"]["built"] == 6 and not rep["ok"]
 
 
+@pytest.mark.slow
+def test_course_with_hostile_names_writes_only_inside_the_output_folder(tmp_path: Path) -> None:
+    """A whole course for listeners with hostile names and ids: every file lands inside ``out``."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "s.j2").write_text('{#---\ntitle = "../../Up: and away"\n---#}\nHello {{ name }}. [pause 1-60s]\n',
+                              encoding="utf-8")
+    (src / "c.toml").write_text('title = "../Evil/Course"\n[[session]]\nscript = "s.j2"\nminutes = 0.5\n',
+                                encoding="utf-8")
+    csv = tmp_path / "l.csv"
+    rows = ['"../../x","../../escape"', '"/abs","/etc/passwd"', '"C:\\w","C:\\Windows"', '"CON","CON"',
+            '"e","🧘‍♀️"', f'"long","{"A" * 190}"', '"dot",".."']
+    csv.write_text("id,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "work" / "out"
+    table = read_listeners(csv, ["calm-en", "calm-de"])
+    assert not table.errors
+    summary = build_course(load_manifest(src / "c.toml"), table, out,
+                           PackSettings(cache_dir=str(tmp_path / "cache"), engine="fake"), InlineExecutor())
+    assert not summary.failed, summary.failed
+    outside = [p for p in tmp_path.rglob("*")
+               if not p.resolve().is_relative_to(out.resolve())
+               and not p.resolve().is_relative_to(src.resolve()) and p.resolve() != csv.resolve()
+               and not p.resolve().is_relative_to((tmp_path / "cache").resolve()) and p != out.parent]
+    assert outside == []
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert len(folders) == len(rows)
+    for f in folders:
+        assert not f.startswith(".") and ":" not in f and "\\" not in f
+        assert list((out / f).glob("*.mp3")), f
+    assert not list(out.rglob(TMP_PREFIX + "*"))
+
+
 def _session_ends(sid: int, within: float = 10.0) -> list[str]:
     """Waits until no process of session ``sid`` runs (zombies wait for init); [] then, else
     the ones still running."""
@@ -148,7 +181,7 @@ def test_a_stop_signal_stops_the_course_and_keeps_finished_sessions(src: Path, t
         assert proc.poll() is None, "the course ended before it could be interrupted"
         for k in psutil.Process(proc.pid).children(recursive=True):  # workers, fork server, encoders
             with contextlib.suppress(psutil.Error, FileNotFoundError, ProcessLookupError):
-                assert os.getpgid(k.pid) != proc.pid or _deaf(k.pid), k.cmdline()
+                assert os.getpgid(k.pid) != proc.pid or deaf(k.pid), k.cmdline()
         (os.killpg if to_group else os.kill)(proc.pid, sig)
         _, err = proc.communicate(timeout=30)
     finally:

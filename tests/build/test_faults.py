@@ -1,5 +1,5 @@
 """Faults mid-run: a hung or crashing speech engine, an encoder that dies,
-SIGKILL (stop signals: test_signals.py), and two builds into one folder. Every failure is one clear line, exit
+SIGKILL (stop signals: tests/test_interrupts.py), and two builds into one folder. Every failure is one clear line, exit
 non-zero, no half-written MP3, finished outputs and the cache kept.
 """
 

@@ -56,6 +56,14 @@ def test_profile_values_are_data_not_markup() -> None:
     assert segs == [Speech("Hello [pause 5s] {{ 7*7 }}.", segs[0].pos)]  # type: ignore[attr-defined]
 
 
+def test_set_variable_named_like_a_library_helper_is_an_error(run) -> None:  # type: ignore[no-untyped-def]
+    """--set addr=... would silently lose to the helper of that name: it is an error naming it."""
+    res = run("plan", "belly-breathing", "--estimate", "--set", "addr=Frau")
+    assert res.exit_code == 1
+    assert "addr: the template variable 'addr' has the name of a script-library helper" in res.output
+    assert run("plan", "belly-breathing", "--estimate", "--set", "focus=neck").exit_code == 0
+
+
 def test_marker_positions_through_loops() -> None:
     segs = parse("{% for i in range(2) %}\n  Round {{ i }}. [pause 3s]\n{% endfor %}")
     pauses = [s for s in segs if isinstance(s, Pause)]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.api import plan
-from generator.errors import ScriptError
+from generator.api import plan, plan_session
+from generator.errors import RelaxgenError, ScriptError
 from generator.model import TBreath, TPause, TSpeech
 from generator.profile import Profile
 from generator.script.planio import timeline_dict
@@ -40,6 +40,28 @@ def test_fit_to_length(tmp_path: Path, minutes: float) -> None:
 def test_unreachable_length_says_what_is_reachable(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match=r"cannot last 30:00 min: .* can last 0:\d\d min to 0:\d\d min"):
         plan(write(tmp_path, "Hi. [pause 3-8s] Bye."), Profile(), 30)
+
+
+def test_length_error_shows_a_range_that_excludes_the_target(tmp_path: Path) -> None:
+    t = tmp_path / "t.j2"
+    t.write_text("Hello there. [pause 1s]", encoding="utf-8")  # about 7 s
+    with pytest.raises(RelaxgenError) as e:
+        plan_session(t, minutes=0.05, estimate=True)  # 3 s (a manifest allows such lengths)
+    msg = str(e.value)
+    target = msg.split("cannot last ", 1)[1].split(" min", 1)[0]
+    shortest = msg.split("it can last ", 1)[1].split(" min", 1)[0]
+    assert target != shortest, msg
+
+
+def test_a_session_longer_than_three_hours_is_refused_before_speech(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tpl = tmp_path / "long.j2"
+    tpl.write_text("{% for i in range(400) %}Rest here. [pause 30s]\n{% endfor %}", encoding="utf-8")
+    res = run("build", str(tpl), "-o", str(tmp_path / "long.mp3"), "--engine", "fake", "-q")
+    assert res.exit_code == 1
+    # 400 x (30 s + "Rest here." at calm-en's estimate, 1.04 s) + 5.5 s lead-in and tail: 207 min
+    assert "the session would last 3 h 27 min; a session can be at most 3 hours" in res.output
+    assert not (tmp_path / "long.mp3").exists()
+    assert run("plan", str(tpl), "--estimate").exit_code == 1
 
 
 def test_breathing_beats(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from generator import interrupts
 from generator.fsutil import TMP_PREFIX
 from generator.interrupts import Interrupted, owned_signals
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 OLD = b"ID3 a finished MP3 from an earlier build"
 LONG = "[chapter \"One\"]\nHello there. [pause 30m] Goodbye now.\n"
 SAFETY_S = 15.0  # a stop takes well under a second; this only ends a hung test
@@ -127,7 +127,7 @@ def test_a_stop_signal_ends_the_build_cleanly(work: Path, sig: int, to_group: bo
     assert took < SAFETY_S
 
 
-def _deaf(pid: int) -> bool:
+def deaf(pid: int) -> bool:
     """Whether a process cannot be reached by the terminal's Ctrl-C and SIGHUP: it is in
     another process group, or ignores or blocks both signals."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -144,7 +144,7 @@ def test_the_encoders_run_apart_from_the_terminal(work: Path) -> None:
     kids = psutil.Process(proc.pid).children(recursive=True)
     assert _encoders(proc.pid)
     for k in kids:
-        assert os.getpgid(k.pid) != os.getpgid(proc.pid) or _deaf(k.pid), k.cmdline()
+        assert os.getpgid(k.pid) != os.getpgid(proc.pid) or deaf(k.pid), k.cmdline()
     os.killpg(proc.pid, signal.SIGINT)
     err, _ = _finish(proc)
     _assert_clean_stop(work, proc, err, 130, "")
@@ -185,7 +185,7 @@ def test_speech_workers_and_the_fork_server_start_deaf() -> None:
         pids = json.loads(proc.stdout.readline())
         assert len(pids) == 3 and all(pids), pids
         for pid in pids:
-            assert _deaf(pid), pid
+            assert deaf(pid), pid
         proc.stdin.write("\n")
         proc.stdin.flush()
         assert proc.wait(30) == 0
