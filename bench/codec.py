@@ -132,7 +132,7 @@ def _visqol_api() -> Any:
 def _visqol(api: Any, ref: Any, deg: Any) -> float:
     import numpy as np
 
-    from generator.audio.sigproc import resample_poly
+    from generator.audio.filters import resample_poly
 
     def at48(a: Any) -> Any:
         return resample_poly(np.asarray(a, dtype=np.float64).mean(axis=1), 160, 147)

@@ -33,13 +33,13 @@ def course_spec(work: Path, listeners: int, days: int, minutes: float, template:
 
 
 def _settings(spec: dict[str, Any]) -> Any:
-    from generator.build.pack import PackSettings
+    from generator.batch.pack import PackSettings
 
     return PackSettings(cache_dir=str(spec["cache"]), engine="fake")
 
 
 def _table(csv_path: Path, n: int | None = None) -> Any:
-    from generator.build.manifest import read_listeners
+    from generator.batch.manifest import read_listeners
     from generator.tts.voices import load_voices
 
     table = read_listeners(csv_path, load_voices().keys())
@@ -50,9 +50,9 @@ def _table(csv_path: Path, n: int | None = None) -> Any:
 
 def prepare_course(spec: dict[str, Any]) -> tuple[Path, Path]:
     """Build the seed listener's pack, then lay out every listener's finished pack folder."""
-    from generator.build.buildstate import BuildState, Record, output_hash
-    from generator.build.course import Summary, build_course, plan_course, run_packs
-    from generator.build.executors import InlineExecutor
+    from generator.batch.buildstate import BuildState, Record, output_hash
+    from generator.batch.course import Summary, build_course, plan_course, run_packs
+    from generator.batch.executors import InlineExecutor
 
     out = Path(spec["out_dir"])
     manifest_path, csv_path, manifest, table = load_inputs(spec)
@@ -81,9 +81,9 @@ def prepare_course(spec: dict[str, Any]) -> tuple[Path, Path]:
 
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Plan and check the first ``spec['listeners_n']`` listeners (run in a fresh interpreter)."""
-    from generator.build.course import Summary, plan_course, run_packs
-    from generator.build.executors import InlineExecutor
-    from generator.build.manifest import load_manifest
+    from generator.batch.course import Summary, plan_course, run_packs
+    from generator.batch.executors import InlineExecutor
+    from generator.batch.manifest import load_manifest
 
     manifest = load_manifest(spec["manifest"])
     table = _table(Path(spec["csv"]), int(spec["listeners_n"]))

@@ -1,4 +1,4 @@
-"""Course throughput: ``relaxgen course`` itself (``generator.build.course.build_course``).
+"""Course throughput: ``relaxgen course`` itself (``generator.batch.course.build_course``).
 
 The bench writes a course manifest (one ``[[session]]`` per day, all with the
 bench's template) and a listener CSV into the work folder, then builds the
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.build.task import TaskResult
+from generator.batch.task import TaskResult
 
 
 class _Collect:
@@ -90,7 +90,7 @@ def expected_hits(spec: dict[str, Any]) -> dict[tuple[int, int], tuple[int, int]
 
 def load_inputs(spec: dict[str, Any]) -> tuple[Path, Path, Any, Any]:
     """The course's manifest and CSV written beside ``spec['out_dir']``: paths, manifest, listener table."""
-    from generator.build.manifest import load_manifest, read_listeners
+    from generator.batch.manifest import load_manifest, read_listeners
     from generator.tts.voices import load_voices
 
     out_dir = Path(spec["out_dir"])
@@ -100,9 +100,9 @@ def load_inputs(spec: dict[str, Any]) -> tuple[Path, Path, Any, Any]:
 
 def run_course(spec: dict[str, Any]) -> dict[str, Any]:
     from bench.one import cpu_now
-    from generator.build.course import build_course
-    from generator.build.executors import make_executor
-    from generator.build.pack import PackSettings
+    from generator.batch.course import build_course
+    from generator.batch.executors import make_executor
+    from generator.batch.pack import PackSettings
 
     out_dir = Path(spec["out_dir"])
     _, _, manifest, table = load_inputs(spec)

@@ -2,7 +2,7 @@
 
 Kinds: ``encode`` (the encode floor), ``synth`` (the synthesis floor),
 ``build`` (relaxgen's build_session), ``peer`` (the pydub baseline),
-``course`` (``relaxgen course``: generator.build.course.build_course) and ``coordinator`` (planning and
+``course`` (``relaxgen course``: generator.batch.course.build_course) and ``coordinator`` (planning and
 checking an up-to-date course, :mod:`bench.coordinator`). Each reports ``seconds`` for
 the timed part only (imports and test data preparation excluded), ``cpu_start_s``
 (the CPU time spent before it: with the tree's CPU time that the parent

@@ -56,7 +56,7 @@ def build_peer(spec: dict[str, Any]) -> dict[str, Any]:
     """Build ``spec['template']`` the pydub way into ``spec['out']``; time only the peer's part."""
     from bench.one import profile_from
     from generator.api import prepare, timed
-    from generator.model import TSpeech
+    from generator.model import TimedSpeech
     from generator.tts.cache import ClipCache
     from generator.tts.synth import Synthesizer
 
@@ -65,7 +65,7 @@ def build_peer(spec: dict[str, Any]) -> dict[str, Any]:
     prep = prepare(spec["template"], profile_from(spec), spec.get("minutes"), spec.get("engine"), synth=syn)
     clips = syn.synthesize_all(prep.requests)
     tl = timed(prep, {c: clips[c].dur_ms for c in prep.requests})
-    speech = sorted((i for i in tl.items if isinstance(i, TSpeech)), key=lambda i: i.start_ms)
+    speech = sorted((i for i in tl.items if isinstance(i, TimedSpeech)), key=lambda i: i.start_ms)
     sr = 44100
 
     t0 = time.perf_counter()

@@ -70,7 +70,7 @@ def check_manifest(path: Path) -> list[Problem]:
     """A pack or course manifest: it loads, and its titles and descriptions exist in every
     language its scripts exist in (a listener reads and hears their own; a table per language
     that lacks one is a problem, never English by default)."""
-    from .build.manifest import load_manifest  # the check of templates needs no build stage
+    from .batch.manifest import load_manifest  # the check of templates needs no batch stage
 
     name = display(path)
     try:

@@ -6,7 +6,7 @@ and record what is finished, exit ``128 + signal`` with one line.
 
 **The handler never raises.** While :func:`owned_signals` is in force (the command line
 installs it around every command; :func:`generator.api.build_session` and
-:func:`generator.build.course.run_packs` do too, for library callers) a stop signal only records
+:func:`generator.batch.course.run_packs` do too, for library callers) a stop signal only records
 the request. The work asks :func:`check` at its safe points - each mix block, each clip,
 each session, each wait (at most 0.2 s) - and that raises
 :class:`Interrupted` there. An asynchronous ``KeyboardInterrupt`` can land anywhere,

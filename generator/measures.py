@@ -18,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from .model import Timeline, TSpeech
+from .model import TimedSpeech, Timeline
 from .script.timeline import BREATH_PROMPTS
 
 FRAME_S = 0.02  # the level is measured in 20 ms frames
@@ -55,7 +55,7 @@ def longest_quiet(sound: np.ndarray, start_ms: float, end_ms: float) -> float:
     return longest * FRAME_S
 
 
-def _spoken(tl: Timeline) -> list[TSpeech]:
+def _spoken(tl: Timeline) -> list[TimedSpeech]:
     """The spoken lines in time order, breath prompts left out."""
     return sorted((s for s in tl.speech if s.text.strip().lower().rstrip(".") not in PROMPTS),
                   key=lambda s: s.start_ms)

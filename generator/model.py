@@ -204,7 +204,7 @@ class ClipRequest:
 
 
 @dataclass(frozen=True)
-class TSpeech:
+class TimedSpeech:
     start_ms: float
     dur_ms: float
     text: str  # as written in the script
@@ -218,7 +218,7 @@ class TSpeech:
 
 
 @dataclass(frozen=True)
-class TPause:
+class TimedPause:
     start_ms: float
     dur_ms: float
     min_ms: float
@@ -234,7 +234,7 @@ class TPause:
 
 
 @dataclass(frozen=True)
-class TCue:
+class TimedCue:
     start_ms: float
     dur_ms: float
     name: str | None
@@ -248,7 +248,7 @@ class TCue:
 
 
 @dataclass(frozen=True)
-class TBed:
+class TimedBed:
     start_ms: float
     name: str | None
     file: str | None = None
@@ -260,7 +260,7 @@ class TBed:
 
 
 @dataclass(frozen=True)
-class TChapter:
+class TimedChapter:
     start_ms: float
     title: str
     pos: SourcePos | None = None
@@ -268,7 +268,7 @@ class TChapter:
 
 
 @dataclass(frozen=True)
-class TBreath:
+class TimedBreath:
     """A paced-breathing block; its prompts and tones are separate items."""
 
     start_ms: float
@@ -282,7 +282,7 @@ class TBreath:
         return self.start_ms + self.dur_ms
 
 
-TimelineItem = TSpeech | TPause | TCue | TBed | TChapter | TBreath
+TimelineItem = TimedSpeech | TimedPause | TimedCue | TimedBed | TimedChapter | TimedBreath
 
 
 @dataclass(frozen=True)
@@ -291,14 +291,14 @@ class Timeline:
     total_ms: float
 
     @property
-    def speech(self) -> list[TSpeech]:
-        return [i for i in self.items if isinstance(i, TSpeech)]
+    def speech(self) -> list[TimedSpeech]:
+        return [i for i in self.items if isinstance(i, TimedSpeech)]
 
     @property
-    def chapters(self) -> list[TChapter]:
-        return [i for i in self.items if isinstance(i, TChapter)]
+    def chapters(self) -> list[TimedChapter]:
+        return [i for i in self.items if isinstance(i, TimedChapter)]
 
-    def chapter_spans(self) -> list[tuple[TChapter, float]]:
+    def chapter_spans(self) -> list[tuple[TimedChapter, float]]:
         """Each chapter with its end time (next chapter's start or the total)."""
         chs = sorted(self.chapters, key=lambda c: c.start_ms)
         ends = [c.start_ms for c in chs[1:]] + [self.total_ms]

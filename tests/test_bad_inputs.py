@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.build.manifest import read_listeners
+from generator.batch.manifest import read_listeners
 from generator.cli import cli
 from generator.errors import ManifestError
 
@@ -382,8 +382,8 @@ HOSTILE_NAMES = [
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
 def test_listener_folders_stay_inside_the_output_folder(name: str, tmp_path: Path) -> None:
-    from generator.build.course import listener_folders
-    from generator.build.manifest import Listener, ListenerTable
+    from generator.batch.course import listener_folders
+    from generator.batch.manifest import Listener, ListenerTable
     from generator.export.names import safe_join
     from generator.profile import Profile
 

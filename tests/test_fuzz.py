@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator.build.manifest import read_listeners
+from generator.batch.manifest import read_listeners
 from generator.errors import ManifestError, ProfileError, RelaxgenError, ScriptError
 from generator.model import Speech
 from generator.profile import (

@@ -13,7 +13,7 @@ import pytest
 from generator.api import BuildOptions, build_session, plan
 from generator.audio.clips import SR
 from generator.audio.ffmpeg import decode
-from generator.libreport import Measure, judge, measure, method_of
+from generator.library_report import Measure, judge, measure, method_of
 from generator.model import Pause
 from generator.profile import Profile
 
@@ -76,7 +76,7 @@ Now rest.
 def test_pmr_tension_and_release_silence_are_measured_on_the_audio(tmp_path: Path) -> None:
     """From the end of the now-cue to the release cue, and the unbroken silence after each
     release: read from the decoded audio and the timeline; a short one is a problem."""
-    from generator.libreport import method_measures
+    from generator.library_report import method_measures
 
     audio, tl = _built(tmp_path, PMR)
     got = method_measures(audio, tl, "pmr")  # type: ignore[arg-type]
@@ -99,7 +99,7 @@ My right arm is heavy. [pause 12s]
 
 
 def test_autogenic_formulas_silence_and_repetitions(tmp_path: Path) -> None:
-    from generator.libreport import method_measures
+    from generator.library_report import method_measures
 
     audio, tl = _built(tmp_path, AT + "Breathe on quietly, and let the words work by themselves, without effort.\n"
                                       "Breathe on quietly, and let the words work by themselves, without effort.\n")

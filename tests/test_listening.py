@@ -15,11 +15,11 @@ import pytest
 from generator.api import BuildOptions, build_session
 from generator.audio.clips import SR
 from generator.audio.ffmpeg import decode
-from generator.build.course import build_course
-from generator.build.executors import InlineExecutor
-from generator.build.manifest import load_manifest, read_listeners
-from generator.build.pack import PackSettings
-from generator.libreport import Measure, judge, measure, method_measures, method_of
+from generator.batch.course import build_course
+from generator.batch.executors import InlineExecutor
+from generator.batch.manifest import load_manifest, read_listeners
+from generator.batch.pack import PackSettings
+from generator.library_report import Measure, judge, measure, method_measures, method_of
 from generator.profile import Profile
 from generator.script.render import parse_front_matter, resolve_template
 

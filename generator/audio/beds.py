@@ -21,8 +21,8 @@ import numpy as np
 from ..errors import AudioError, did_you_mean
 from ..paths import display
 from .bedgen import BED_NAMES, TARGET_RMS_DBFS, Swell, builtin_loops
-from .dsp import SR, db_to_gain
 from .ffmpeg import decode
+from .levels import SR, db_to_gain
 
 MAX_FILE_BED_S = 600.0  # a user's bed longer than 10 minutes is cut to its first 10 minutes
 SILENT_DBFS = -70.0

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError, SynthesisError
-from .dsp import SR
-from .sigproc import resample_poly
+from .filters import resample_poly
+from .levels import SR
 
 TRIM_DBFS = -45.0  # below this a clip's edges count as silence
 EDGE_PAD_MS = 8.0  # kept before the first and after the last sound

@@ -17,8 +17,8 @@ import numpy as np
 
 from ..errors import AudioError, did_you_mean
 from ..paths import display
-from .dsp import SR, db_to_gain, fade_edges
 from .ffmpeg import decode
+from .levels import SR, db_to_gain, fade_edges
 
 CUE_NAMES = ("bell", "chime", "gong", "tone")
 CUE_PEAK_DBFS = -6.0

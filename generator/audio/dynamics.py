@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .dsp import SR, TP_GAIN, db_to_gain, interval_peaks
-from .sigproc import sliding_min
+from .filters import sliding_min
+from .levels import SR, TP_GAIN, db_to_gain, interval_peaks
 
 
 def _out_dtype(x: np.ndarray) -> type[np.floating]:

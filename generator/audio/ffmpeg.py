@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import AudioError
 from ..interrupts import popen, shielded
 from ..paths import display
-from .dsp import SR
+from .levels import SR
 
 # The demuxers an input may be read with: audio files only. A playlist (HLS .m3u8) or
 # concat list would make ffmpeg open the files it names, outside the folders a sound file

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from .dsp import SR, TP_HIST, interval_peaks
-from .sigproc import DENORMAL_BIAS, sosfilt
+from .filters import DENORMAL_BIAS, sosfilt
+from .levels import SR, TP_HIST, interval_peaks
 
 ABS_GATE_LUFS = -70.0
 REL_GATE_LU = -10.0

@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .dsp import db_to_gain
 from .dynamics import Limiter
+from .levels import db_to_gain
 from .loudness import LoudnessMeter, meter_hop
 from .mixer import SessionMix
 

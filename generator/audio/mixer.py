@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import AudioError
 from ..interrupts import check
-from ..model import ClipRequest, TBed, TCue, Timeline, TSpeech
+from ..model import ClipRequest, TimedBed, TimedCue, TimedSpeech, Timeline
 from . import beds as beds_mod
 from . import cues as cues_mod
 from .clips import SR, read_wav
@@ -34,8 +34,8 @@ MAX_CLIP_LEVELS = 50_000
 
 def measure_clip(path: Path, sr: int = SR) -> ClipLevels:
     """A speech clip's energy, K-weighted energy (BS.1770) and sample count."""
+    from .filters import DENORMAL_BIAS, sosfilt
     from .loudness import k_weighting_sos
-    from .sigproc import DENORMAL_BIAS, sosfilt
 
     a, _ = read_wav(path)
     k = sosfilt(k_weighting_sos(sr), a, bias=DENORMAL_BIAS)[0]
@@ -99,7 +99,7 @@ class SessionMix:
         self.s = settings
         self.sr = settings.sr
         self.total = int(round(timeline.total_ms * self.sr / 1000))
-        self.speech: list[tuple[int, TSpeech, Path]] = sorted(
+        self.speech: list[tuple[int, TimedSpeech, Path]] = sorted(
             ((self._smp(i.start_ms), i, clips[i.clip]) for i in timeline.speech), key=lambda x: x[0]
         )
         self._clip_cache: dict[Path, np.ndarray] = {}
@@ -161,7 +161,7 @@ class SessionMix:
         out: list[tuple[int, np.ndarray]] = []
         cue_gain = self.speech_rms * _db(self.s.cue_level_db) / _db(-6.0)
         for it in items:
-            if not isinstance(it, TCue):
+            if not isinstance(it, TimedCue):
                 continue
             k = (it.name, it.file)
             if k not in cache:
@@ -182,7 +182,7 @@ class SessionMix:
 
     # -- beds
     def _bed_spans(self, tl: Timeline) -> list[_BedSpan]:
-        events = [i for i in tl.items if isinstance(i, TBed)]
+        events = [i for i in tl.items if isinstance(i, TimedBed)]
         ov = self.s.bed_override
         if ov == "none":
             return []
@@ -190,9 +190,9 @@ class SessionMix:
         if ov is not None:
             name, file = (None, ov) if ov_file else (ov, None)
             if not any(not e.off for e in events):
-                events = [TBed(0.0, name, file)]
+                events = [TimedBed(0.0, name, file)]
             else:
-                events = [e if e.off else TBed(e.start_ms, name, file, e.level_db, e.fade_ms) for e in events]
+                events = [e if e.off else TimedBed(e.start_ms, name, file, e.level_db, e.fade_ms) for e in events]
         spans: list[_BedSpan] = []
         sources: dict[tuple[str | None, str | None], beds_mod.BedSource] = {}
         for idx, e in enumerate(events):

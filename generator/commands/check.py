@@ -10,7 +10,7 @@ import click
 from ..check import check_manifest, check_template, expand, library_manifests, library_templates
 from ..errors import did_you_mean
 from ..fsutil import atomic_write_text
-from ..libreport import Measure, library_report, report_table
+from ..library_report import Measure, library_report, report_table
 from ..paths import display
 from ..profile import LANGUAGES
 from ..script.render import builtin_names

@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 import click
 
 from ..audio.encode import QUALITY_BY_OUTPUT
-from ..build.course import Summary, build_course
-from ..build.dryrun import DryRun, dry_run_course
-from ..build.executors import Executor, make_executor
-from ..build.manifest import Manifest, load_manifest, read_listeners
-from ..build.pack import PackSettings
-from ..build.task import TaskResult
+from ..batch.course import Summary, build_course
+from ..batch.dryrun import DryRun, dry_run_course
+from ..batch.executors import Executor, make_executor
+from ..batch.manifest import Manifest, load_manifest, read_listeners
+from ..batch.pack import PackSettings
+from ..batch.task import TaskResult
 from ..paths import default_cache_dir, display
 from ..tts.voices import load_voices
 from ._options import cache_option, engine_option, sounds_option

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..build.course import build_pack
-from ..build.executors import make_executor
-from ..build.manifest import load_manifest
+from ..batch.course import build_pack
+from ..batch.executors import make_executor
+from ..batch.manifest import load_manifest
 from ..paths import display, scripts_dir
 from ..profile import Profile
 from ._options import cache_option

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..build.manifest import load_manifest
+from ..batch.manifest import load_manifest
 from ..export.diaryreport import read_report, report_json, write_report_html
 from ..paths import display
 from ..script.practice import course_day

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from ..build.course import Summary, build_pack
-from ..build.dryrun import dry_run_pack
-from ..build.executors import make_executor
-from ..build.manifest import load_manifest
+from ..batch.course import Summary, build_pack
+from ..batch.dryrun import dry_run_pack
+from ..batch.executors import make_executor
+from ..batch.manifest import load_manifest
 from ._options import get_profile, minutes_option, profile_options
 from .course import batch_options, dry_run_done, finish, run_with, settings_from
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import TBed, TBreath, TChapter, TCue, Timeline, TPause, TSpeech
+from ..model import TimedBed, TimedBreath, TimedChapter, TimedCue, TimedPause, TimedSpeech, Timeline
 from .fill import Piece, order
 from .grammar import render_marker
 
@@ -14,10 +14,10 @@ def _r(x: float) -> float:
 
 
 def item_dict(it: object) -> dict[str, Any]:
-    if isinstance(it, TSpeech):
+    if isinstance(it, TimedSpeech):
         return {"kind": "speech", "start_ms": _r(it.start_ms), "dur_ms": _r(it.dur_ms), "text": it.text,
                 "voice": it.clip.voice, "rate_wpm": it.clip.rate_wpm}
-    if isinstance(it, TPause):
+    if isinstance(it, TimedPause):
         d: dict[str, Any] = {"kind": "pause", "start_ms": _r(it.start_ms), "dur_ms": _r(it.dur_ms)}
         if it.implicit:
             d["implicit"] = True
@@ -26,14 +26,14 @@ def item_dict(it: object) -> dict[str, Any]:
         if it.hold:
             d["hold"] = True
         return d
-    if isinstance(it, TCue):
+    if isinstance(it, TimedCue):
         return {"kind": "cue", "start_ms": _r(it.start_ms), "dur_ms": _r(it.dur_ms), "name": it.name, "file": it.file}
-    if isinstance(it, TBed):
+    if isinstance(it, TimedBed):
         return {"kind": "bed", "start_ms": _r(it.start_ms), "name": it.name, "file": it.file, "off": it.off,
                 "level_db": it.level_db, "fade_ms": it.fade_ms}
-    if isinstance(it, TChapter):
+    if isinstance(it, TimedChapter):
         return {"kind": "chapter", "start_ms": _r(it.start_ms), "title": it.title}
-    if isinstance(it, TBreath):
+    if isinstance(it, TimedBreath):
         return {"kind": "breathe", "start_ms": _r(it.start_ms), "dur_ms": _r(it.dur_ms),
                 "marker": render_marker(it.spec), "beats_ms": [_r(b) for b in it.beats_ms]}
     raise TypeError(it)

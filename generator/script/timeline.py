@@ -24,14 +24,14 @@ from ..model import (
     RateChange,
     Segment,
     Speech,
-    TBed,
-    TBreath,
-    TChapter,
-    TCue,
+    TimedBed,
+    TimedBreath,
+    TimedChapter,
+    TimedCue,
+    TimedPause,
+    TimedSpeech,
     Timeline,
     TimelineItem,
-    TPause,
-    TSpeech,
     VoiceChange,
     VoiceProfile,
 )
@@ -244,24 +244,24 @@ def layout(
         if st.clip is not None:
             assert isinstance(s, Speech)
             d = speech_ms(st.clip)
-            items.append(TSpeech(t, d, s.text, st.clip, s.pos))
+            items.append(TimedSpeech(t, d, s.text, st.clip, s.pos))
             t += d
         elif isinstance(s, Gap):
-            items.append(TPause(t, st.gap_ms, st.gap_ms, st.gap_ms, implicit=True))
+            items.append(TimedPause(t, st.gap_ms, st.gap_ms, st.gap_ms, implicit=True))
             t += st.gap_ms
         elif isinstance(s, Pause):
             d = s.min_ms + factor * (s.max_ms - s.min_ms) if s.elastic else s.min_ms
             d = round(d, 1)
-            items.append(TPause(t, d, s.min_ms, s.max_ms, pos=s.pos, hold=s.hold))
+            items.append(TimedPause(t, d, s.min_ms, s.max_ms, pos=s.pos, hold=s.hold))
             t += d
         elif isinstance(s, Cue):
             d = cue_ms(s)
-            items.append(TCue(t, d, s.name, s.file, s.pos))
+            items.append(TimedCue(t, d, s.name, s.file, s.pos))
             t += d
         elif isinstance(s, Chapter):
-            items.append(TChapter(at, s.title, s.pos))
+            items.append(TimedChapter(at, s.title, s.pos))
         elif isinstance(s, Bed):
-            items.append(TBed(at, s.name, s.file, s.level_db, s.fade_ms, s.off, s.pos))
+            items.append(TimedBed(at, s.name, s.file, s.level_db, s.fade_ms, s.off, s.pos))
         elif isinstance(s, Breathe):
             t = _layout_breath(items, st, s, t, speech_ms)
     total = t + settings.tail_ms
@@ -280,17 +280,17 @@ def _layout_breath(
     speech_ms: Callable[[ClipRequest], float],
 ) -> float:
     beats = tuple(t + k * s.cycle_ms for k in range(s.cycles))
-    items.append(TBreath(t, s.cycle_ms * s.cycles, s, beats))
+    items.append(TimedBreath(t, s.cycle_ms * s.cycles, s, beats))
     prompts = dict(st.prompts)
     for k, beat in enumerate(beats):
         offsets = {"in": 0.0, "hold": s.in_s * 1000, "out": (s.in_s + s.hold_s) * 1000}
         if k < s.guided:
             for phase, clip in prompts.items():
                 start = beat + offsets[phase]
-                items.append(TSpeech(start, speech_ms(clip), clip.text, clip, s.pos))
+                items.append(TimedSpeech(start, speech_ms(clip), clip.text, clip, s.pos))
         elif s.tone:
-            items.append(TCue(beat, 0.0, "breath-in", None, s.pos))
-            items.append(TCue(beat + offsets["out"], 0.0, "breath-out", None, s.pos))
+            items.append(TimedCue(beat, 0.0, "breath-in", None, s.pos))
+            items.append(TimedCue(beat + offsets["out"], 0.0, "breath-out", None, s.pos))
     return t + s.cycle_ms * s.cycles
 
 

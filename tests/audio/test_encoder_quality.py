@@ -14,8 +14,8 @@ from generator.api import BuildOptions, build_session
 from generator.audio import encode
 from generator.audio.encode import DEFAULT_QUALITY, QUALITY_BY_OUTPUT, Mp3Encoder, output_quality
 from generator.audio.ffmpeg import decode
-from generator.build.manifest import load_manifest
-from generator.build.pack import PackSettings, plan_pack
+from generator.batch.manifest import load_manifest
+from generator.batch.pack import PackSettings, plan_pack
 from generator.errors import AudioError, ManifestError
 from generator.profile import Profile
 

@@ -125,10 +125,10 @@ def test_beds_switching_inside_blocks_render_the_same_in_any_blocks() -> None:
     # a block inside one bed is rendered straight into the mix block; blocks where a bed
     # starts, stops or crosses into another start from silence: both give the same samples
     from generator.audio.mixer import MixSettings, SessionMix
-    from generator.model import TBed, Timeline
+    from generator.model import TimedBed, Timeline
 
-    tl = Timeline((TBed(1300.0, "rain", fade_ms=500.0), TBed(4100.0, None, off=True, fade_ms=700.0),
-                   TBed(6000.0, "ocean", fade_ms=0.0), TBed(7900.0, "pink-noise")), 9000.0)
+    tl = Timeline((TimedBed(1300.0, "rain", fade_ms=500.0), TimedBed(4100.0, None, off=True, fade_ms=700.0),
+                   TimedBed(6000.0, "ocean", fade_ms=0.0), TimedBed(7900.0, "pink-noise")), 9000.0)
     whole = SessionMix(tl, {}, MixSettings(fade_in_ms=0.0, fade_out_ms=0.0)).render(0, 9 * SR)
     for block_ms in (1000.0, 2900.0, 4500.0):
         mix = SessionMix(tl, {}, MixSettings(fade_in_ms=0.0, fade_out_ms=0.0, block_ms=block_ms))

@@ -15,10 +15,10 @@ import pytest
 
 from generator.api import plan
 from generator.audio.ffmpeg import decode
-from generator.build.course import build_course, plan_course
-from generator.build.executors import InlineExecutor
-from generator.build.manifest import load_manifest, manifest_from_mapping, read_listeners
-from generator.build.pack import PackSettings, plan_pack, write_pack_files
+from generator.batch.course import build_course, plan_course
+from generator.batch.executors import InlineExecutor
+from generator.batch.manifest import load_manifest, manifest_from_mapping, read_listeners
+from generator.batch.pack import PackSettings, plan_pack, write_pack_files
 from generator.errors import ManifestError, ProfileError
 from generator.export.readme import readme_text
 from generator.export.reminders import REMINDERS_NAME, read_ics, reminders_ics
@@ -127,7 +127,7 @@ def test_fourteen_day_course_calendars_for_two_listeners(tmp_path: Path) -> None
 
 
 def _summary():  # type: ignore[no-untyped-def]
-    from generator.build.course import Summary
+    from generator.batch.course import Summary
 
     return Summary()
 
@@ -161,7 +161,7 @@ def test_uids_are_stable_and_the_first_build_day_stays_the_start(tmp_path: Path)
 def test_readme_explains_android_and_iphone(tmp_path: Path) -> None:
     p = plan_pack(load_manifest(TINY / "course.toml"), Profile(), tmp_path / "p",
                   PackSettings(str(tmp_path / "c"), reminders=True))
-    from generator.build.pack import pack_export
+    from generator.batch.pack import pack_export
 
     text = readme_text(pack_export(p, []), 3, "Safety: x")
     assert "reminders.ics" in text and "Android" in text and "iPhone" in text and "Add All" in text

@@ -15,7 +15,7 @@ from generator.api import Prepared, estimated, prepare, template_variables, time
 from generator.api import plan as api_plan
 from generator.check import ADDED_VOICE, listener_voices
 from generator.measures import FRAME_S
-from generator.model import ClipRequest, Speech, TBreath, TCue, Timeline, TSpeech
+from generator.model import ClipRequest, Speech, TimedBreath, TimedCue, TimedSpeech, Timeline
 from generator.profile import Profile, apply_overrides, profile_from_mapping
 from generator.script.markers import parse_script
 from generator.script.render import (
@@ -157,8 +157,8 @@ def said(tl: Timeline) -> list[str]:
 def silences(tl: Timeline) -> list[tuple[float, str]]:
     """(length, text spoken right before) for every stretch without speech or cue."""
     sounds = sorted(
-        [(i.start_ms, i.start_ms + i.dur_ms, i.text) for i in tl.items if isinstance(i, TSpeech)]
-        + [(i.start_ms, i.start_ms + max(i.dur_ms, 1.0), "") for i in tl.items if isinstance(i, TCue)]
+        [(i.start_ms, i.start_ms + i.dur_ms, i.text) for i in tl.items if isinstance(i, TimedSpeech)]
+        + [(i.start_ms, i.start_ms + max(i.dur_ms, 1.0), "") for i in tl.items if isinstance(i, TimedCue)]
     )
     out, end, last = [], 0.0, ""
     for start, stop, spoken in sounds:
@@ -174,7 +174,7 @@ def silences(tl: Timeline) -> list[tuple[float, str]]:
 def quiet_after(tl: Timeline, start_ms: float, end_ms: float) -> float:
     """The longest unbroken silence (no speech, no cue) between two times, in seconds."""
     sounds = sorted((i.start_ms, i.start_ms + i.dur_ms) for i in tl.items
-                    if isinstance(i, TSpeech | TCue) and i.start_ms + i.dur_ms > start_ms and i.start_ms < end_ms)
+                    if isinstance(i, TimedSpeech | TimedCue) and i.start_ms + i.dur_ms > start_ms and i.start_ms < end_ms)
     longest, t = 0.0, start_ms
     for a, b in sounds:
         longest = max(longest, a - t)
@@ -184,9 +184,9 @@ def quiet_after(tl: Timeline, start_ms: float, end_ms: float) -> float:
 
 def guided_ms(tl: Timeline) -> float:
     """Speech outside breathing blocks plus voice-guided breathing cycles."""
-    blocks = [i for i in tl.items if isinstance(i, TBreath)]
+    blocks = [i for i in tl.items if isinstance(i, TimedBreath)]
     inside = sum(
-        s.dur_ms for s in tl.items if isinstance(s, TSpeech)
+        s.dur_ms for s in tl.items if isinstance(s, TimedSpeech)
         for b in blocks if b.start_ms <= s.start_ms < b.end_ms
     )
     cycles = sum(b.spec.guided * b.spec.cycle_ms for b in blocks)

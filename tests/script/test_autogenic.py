@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from generator.libreport import FIRST_FORMULA_S, FORMULA_SILENCE_S
+from generator.library_report import FIRST_FORMULA_S, FORMULA_SILENCE_S
 from generator.measures import formula_timing
 from generator.model import Timeline
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from generator.api import template_variables
-from generator.model import Breathe, TBreath, TSpeech
+from generator.model import Breathe, TimedBreath, TimedSpeech
 from generator.profile import Profile
 from generator.script.markers import parse_script
 from generator.script.render import render_template, resolve_template
@@ -26,8 +26,8 @@ from .library_plans import (
 )
 
 
-def _blocks(name: str, p: Profile) -> list[TBreath]:
-    return [i for i in plan(name, p, front(name, p.language)[1]).items if isinstance(i, TBreath)]
+def _blocks(name: str, p: Profile) -> list[TimedBreath]:
+    return [i for i in plan(name, p, front(name, p.language)[1]).items if isinstance(i, TimedBreath)]
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
@@ -58,7 +58,7 @@ def test_box_breathing_no_hold_variant() -> None:
 def test_box_prompts_the_fourth_side() -> None:
     """Each guided box prompts all four sides: 'Hold' after the out-breath too; nothing promises a count."""
     tl = english("box-breathing", 4)
-    items = [i for i in tl.items if isinstance(i, TSpeech)]
+    items = [i for i in tl.items if isinstance(i, TimedSpeech)]
     outs = [k for k, i in enumerate(items) if i.text == "And out"]
     assert len(outs) >= 2
     for k in outs:
@@ -77,12 +77,12 @@ def test_478_fits_two_minutes(lang: str, address: str) -> None:
     p = prof(lang, address=address)
     tl = plan("breathing-478", p, 2.0)
     assert abs(tl.total_ms - 120000) <= 0.02 * 120000, tl.total_ms
-    blocks = [i for i in tl.items if isinstance(i, TBreath)]
+    blocks = [i for i in tl.items if isinstance(i, TimedBreath)]
     # German: three breaths under 2.5 minutes (the first session's opening, the bells and four breaths of
     # 19 s do not fit into two minutes at every voice rate)
     assert sum(b.spec.cycles for b in blocks) == (3 if lang == "de" else 4)
     assert all((b.spec.in_s, b.spec.hold_s, b.spec.out_s) == (4, 7, 8) for b in blocks)
-    said = " ".join(i.text for i in tl.items if isinstance(i, TSpeech))
+    said = " ".join(i.text for i in tl.items if isinstance(i, TimedSpeech))
     if lang == "en":
         assert "light-headed" in said and "Sitting or lying" in said
     else:
@@ -109,7 +109,7 @@ def test_478_never_more_breaths_with_a_longer_session() -> None:
     """The length never adds 4-7-8 breaths: four at 2 and at 10 minutes."""
     for m in (2, 4, 10):
         tl = english("breathing-478", m)
-        assert sum(b.spec.cycles for b in tl.items if isinstance(b, TBreath)) == 4
+        assert sum(b.spec.cycles for b in tl.items if isinstance(b, TimedBreath)) == 4
 
 
 # resonance breathing after PMR: the session is longer than the script's own range

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from generator.model import TCue, TSpeech
+from generator.model import TimedCue, TimedSpeech
 
 from .library_plans import OTHER_SCRIPTS, english, front, front_matter, said
 
@@ -47,9 +47,9 @@ def test_said_time_is_given(name: str) -> None:
     fm = front_matter(name)
     for m in (fm.min_minutes, fm.minutes, fm.max_minutes):
         tl = english(name, m)
-        items = [i for i in tl.items if isinstance(i, TSpeech | TCue)]
+        items = [i for i in tl.items if isinstance(i, TimedSpeech | TimedCue)]
         for k, i in enumerate(items[:-1]):
-            if not isinstance(i, TSpeech):
+            if not isinstance(i, TimedSpeech):
                 continue
             quiet = items[k + 1].start_ms - i.end_ms
             if "for a minute" in i.text:

@@ -16,8 +16,8 @@ import pytest
 
 from generator.api import plan_session, template_variables
 from generator.errors import ScriptError
-from generator.libreport import SHARE_TARGETS, method_of
-from generator.model import TCue, Timeline, TPause, TSpeech
+from generator.library_report import SHARE_TARGETS, method_of
+from generator.model import TimedCue, TimedPause, TimedSpeech, Timeline
 from generator.paths import scripts_dir
 from generator.profile import Profile
 from generator.script.library import address_form, muscle_groups
@@ -145,7 +145,7 @@ def test_german_pmr_and_autogenic_speech_share_at_the_default_length(name: str) 
         assert lo_share <= tl.speech_ms / tl.total_ms <= hi_share, (address, tl.speech_ms / tl.total_ms)
         # no unbroken silence over a minute except a declared practice hold
         for p in tl.items:
-            if isinstance(p, TPause) and not p.hold:
+            if isinstance(p, TimedPause) and not p.hold:
                 assert p.dur_ms <= 60000
 
 
@@ -178,7 +178,7 @@ def test_english_measures_at_min_default_and_max(name: str) -> None:
                     tl = english(name, m, sets, f)
                 except ScriptError:
                     continue  # the range test names it
-                holds = [(i.start_ms, i.end_ms) for i in tl.items if isinstance(i, TPause) and i.hold]
+                holds = [(i.start_ms, i.end_ms) for i in tl.items if isinstance(i, TimedPause) and i.hold]
                 for length, start in _gaps(tl):
                     held = any(s <= start + 1 and start + length <= e + 1 for s, e in holds)
                     assert length <= 60000 or held, (name, sets, m, f, length, start)
@@ -188,8 +188,8 @@ def test_english_measures_at_min_default_and_max(name: str) -> None:
 
 def _gaps(tl: Timeline) -> list[tuple[float, float]]:
     """(length, start) of every stretch without speech or cue (the fade-out tail not counted)."""
-    sounds = sorted([(i.start_ms, i.end_ms) for i in tl.items if isinstance(i, TSpeech)]
-                    + [(i.start_ms, i.start_ms + max(i.dur_ms, 1.0)) for i in tl.items if isinstance(i, TCue)])
+    sounds = sorted([(i.start_ms, i.end_ms) for i in tl.items if isinstance(i, TimedSpeech)]
+                    + [(i.start_ms, i.start_ms + max(i.dur_ms, 1.0)) for i in tl.items if isinstance(i, TimedCue)])
     out, end = [], 0.0
     for s, e in sounds:
         if s > end:

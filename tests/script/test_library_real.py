@@ -9,7 +9,7 @@ import pytest
 
 from generator.api import plan
 from generator.check import library_templates
-from generator.libreport import SHARE_TARGETS, method_of
+from generator.library_report import SHARE_TARGETS, method_of
 from generator.profile import Profile
 from generator.script.render import parse_front_matter
 

@@ -9,9 +9,9 @@ import re
 import pytest
 
 from generator.api import plan
-from generator.build.manifest import load_manifest
-from generator.build.pack import PackSettings, plan_pack
-from generator.model import Timeline, TSpeech
+from generator.batch.manifest import load_manifest
+from generator.batch.pack import PackSettings, plan_pack
+from generator.model import TimedSpeech, Timeline
 from generator.paths import scripts_dir
 from generator.profile import Profile
 
@@ -27,7 +27,7 @@ from .library_plans import (
 
 
 def first_minute(tl: Timeline) -> set[str]:
-    return {i.text for i in tl.items if isinstance(i, TSpeech) and i.start_ms < 60000 and i.text not in EN_PROMPTS}
+    return {i.text for i in tl.items if isinstance(i, TimedSpeech) and i.start_ms < 60000 and i.text not in EN_PROMPTS}
 
 
 @pytest.mark.parametrize("name", [s for s in OTHER_SCRIPTS if s != "safety-intro"])  # the safety notes themselves
@@ -42,7 +42,7 @@ def test_opened_once(name: str) -> None:
     later = english(name, fm.minutes, earlier=("pmr-7",))
     text = " ".join(said(later))
     assert "driving" not in text and "cushion under your knees" not in text
-    opening = [i.text for i in later.items if isinstance(i, TSpeech)
+    opening = [i.text for i in later.items if isinstance(i, TimedSpeech)
                and i.start_ms < next(c.start_ms for c in later.chapters if c.title != "Arriving")]
     assert 1 <= len(opening) <= 2, opening
 
@@ -61,7 +61,7 @@ def test_short_openings_vary_across_a_course() -> None:
             seen = set().union(*(f for n, f in heard if n != name))
             assert len(first & seen) <= len(first) / 2, (name, k, first & seen)
         heard.append((name, first))
-        endings.append(tuple(i.text for i in tl.items if isinstance(i, TSpeech)
+        endings.append(tuple(i.text for i in tl.items if isinstance(i, TimedSpeech)
                              and i.start_ms >= tl.chapters[-1].start_ms))
     assert len(set(endings)) > len(endings) / 2, endings
 

@@ -24,9 +24,9 @@ from dataclasses import replace
 import pytest
 
 from generator.api import plan as api_plan
-from generator.libreport import RELEASE_SILENCE_S, TENSION_S
+from generator.library_report import RELEASE_SILENCE_S, TENSION_S
 from generator.measures import pmr_timing
-from generator.model import TChapter, Timeline, TPause, TSpeech
+from generator.model import TimedChapter, TimedPause, TimedSpeech, Timeline
 from generator.profile import BODY_AREAS, Profile
 from generator.script.library import muscle_groups
 
@@ -115,7 +115,7 @@ RELEASE_CUE = re.compile(r"^(And let go|And release|Let go|Let it go|Release)\b"
 
 
 def _chapter_s(tl: Timeline, title: str) -> float:
-    marks = sorted([(c.start_ms, c.title) for c in tl.items if isinstance(c, TChapter)] + [(tl.total_ms, "")])
+    marks = sorted([(c.start_ms, c.title) for c in tl.items if isinstance(c, TimedChapter)] + [(tl.total_ms, "")])
     return next((b[0] - a[0]) / 1000 for a, b in zip(marks, marks[1:], strict=False) if a[1] == title)
 
 
@@ -135,7 +135,7 @@ def test_pmr_now_cue_tension_and_quiet_after_each_release(name: str, sets: dict[
             assert said[k + 1].start_ms - said[k].end_ms >= 4999
         for k in cues[::2]:  # each group's first round: the instruction, just before its cue
             assert len(said[k - 1].text.split()) >= 6, (name, m, said[k - 1].text)
-        holds = [i.dur_ms / 1000 for i in tl.items if isinstance(i, TPause) and i.hold]
+        holds = [i.dur_ms / 1000 for i in tl.items if isinstance(i, TimedPause) and i.hold]
         # every release but the last has its practice hold; the last flows into the closing rest
         assert len(holds) >= len(cues), (name, m, len(holds), len(cues))
         assert min(holds) >= (15 if m == lo else 20), (name, m, min(holds))
@@ -157,8 +157,8 @@ def test_pmr_speech_share_at_the_default_length(name: str) -> None:
 def test_pmr_explains_fully_the_first_time_and_briefly_after(name: str) -> None:
     def how(earlier: tuple[str, ...]) -> list[str]:
         tl = english(name, front(name, "en")[1], earlier=earlier)
-        start = next(c.start_ms for c in tl.items if isinstance(c, TChapter) and c.title == "How it works")
-        end = min(c.start_ms for c in tl.items if isinstance(c, TChapter) and c.start_ms > start)
+        start = next(c.start_ms for c in tl.items if isinstance(c, TimedChapter) and c.title == "How it works")
+        end = min(c.start_ms for c in tl.items if isinstance(c, TimedChapter) and c.start_ms > start)
         return [s.text for s in tl.speech if start <= s.start_ms < end]
 
     full, short = how(()), how(("belly-breathing", "pmr-16"))
@@ -190,7 +190,7 @@ def test_pmr_as_the_library_report_measures_it(name: str) -> None:
         tl = english(name, m, sets)
         # the lines of the PMR macros (the shared ending in en.j2 is measured with its own scripts)
         mine = replace(tl, items=tuple(i for i in tl.items if not (
-            isinstance(i, TSpeech) and i.pos and i.pos.file.endswith("_lib/en.j2"))))
+            isinstance(i, TimedSpeech) and i.pos and i.pos.file.endswith("_lib/en.j2"))))
         tensions, silences = pmr_timing(sound_frames(tl), mine)
         n = len([s for s in tl.speech if NOW_CUE.match(s.text)])
         assert len(tensions) == n and all(TENSION_S[0] <= t <= TENSION_S[1] for t in tensions), tensions
@@ -207,7 +207,7 @@ NOW, RELEASE = "Und jetzt anspannen.", "Und loslassen."
 def releases(tl: Timeline) -> list[float]:
     """For every release: the longest silence before the next instruction (or the closing rest)."""
     items = tl.speech
-    chapters = [c.start_ms for c in tl.items if isinstance(c, TChapter)]
+    chapters = [c.start_ms for c in tl.items if isinstance(c, TimedChapter)]
     out = []
     for k, s in enumerate(items):
         if s.text == RELEASE:
@@ -262,7 +262,7 @@ def test_pmr_each_group_twice_in_the_full_form(name: str) -> None:
 @pytest.mark.parametrize("name", PMR)
 def test_pmr_final_rest_about_two_minutes(name: str) -> None:
     tl = plan(name, de(), front(name, "de")[1])
-    chapters = [c for c in tl.items if isinstance(c, TChapter)]
+    chapters = [c for c in tl.items if isinstance(c, TimedChapter)]
     rest = next(k for k, c in enumerate(chapters) if c.title == "Nachruhen")
     length = (chapters[rest + 1].start_ms - chapters[rest].start_ms) / 1000
     assert 100 <= length <= 150, length

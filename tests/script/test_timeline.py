@@ -9,7 +9,7 @@ import pytest
 
 from generator.api import plan, plan_session
 from generator.errors import RelaxgenError, ScriptError
-from generator.model import TBreath, TPause, TSpeech
+from generator.model import TimedBreath, TimedPause, TimedSpeech
 from generator.profile import Profile
 from generator.script.planio import timeline_dict
 
@@ -24,7 +24,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_items_are_contiguous(tmp_path: Path) -> None:
     _, tl = plan(write(tmp_path, "One. Two.\n\nThree. [pause 2s] Four. [bell] Five."), Profile())
-    seq = [i for i in tl.items if isinstance(i, TSpeech | TPause) or i.kind == "cue"]
+    seq = [i for i in tl.items if isinstance(i, TimedSpeech | TimedPause) or i.kind == "cue"]
     for a, b in zip(seq, seq[1:], strict=False):
         assert b.start_ms == pytest.approx(a.start_ms + a.dur_ms)  # type: ignore[union-attr]
     assert tl.total_ms == pytest.approx(seq[-1].start_ms + seq[-1].dur_ms + 4000)  # type: ignore[union-attr]
@@ -66,9 +66,9 @@ def test_a_session_longer_than_three_hours_is_refused_before_speech(run, tmp_pat
 
 def test_breathing_beats(tmp_path: Path) -> None:
     _, tl = plan(write(tmp_path, "Now. [breathe in=4 hold=2 out=6 cycles=3 guide=1] Done."), Profile())
-    br = next(i for i in tl.items if isinstance(i, TBreath))
+    br = next(i for i in tl.items if isinstance(i, TimedBreath))
     assert [b - br.start_ms for b in br.beats_ms] == pytest.approx([0, 12000, 24000])
-    prompts = [i for i in tl.items if isinstance(i, TSpeech) and br.start_ms <= i.start_ms < br.end_ms]
+    prompts = [i for i in tl.items if isinstance(i, TimedSpeech) and br.start_ms <= i.start_ms < br.end_ms]
     assert [p.start_ms - br.start_ms for p in prompts] == pytest.approx([0, 4000, 6000])
     tones = [i for i in tl.items if i.kind == "cue"]
     assert [t.start_ms - br.start_ms for t in tones] == pytest.approx([12000, 18000, 24000, 30000])  # type: ignore[union-attr]

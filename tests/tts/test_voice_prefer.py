@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from generator.build.buildstate import voice_fingerprints
+from generator.batch.buildstate import voice_fingerprints
 from generator.errors import VoiceError
 from generator.tts import voices as voices_mod
 from generator.tts.voices import ResolvedVoices, load_voices, resolve_voice, voice_from_mapping

@@ -22,7 +22,7 @@ from generator.fsutil import TMP_PREFIX
 from generator.model import ClipRequest
 from generator.tts.fake import FakeEngine
 
-HERE = "tests.build.test_faults"
+HERE = __name__  # the engines below, loaded by module path in the speech workers
 OLD = b"ID3 a finished MP3 from an earlier build"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -297,7 +297,7 @@ def test_two_builds_into_one_file_never_mix(work: Path) -> None:
 
 def test_two_batch_builds_into_one_folder_one_refuses(tmp_path: Path) -> None:
     """Packs and courses hold a lock on their output folder: a second build refuses clearly."""
-    from generator.build.lock import locked
+    from generator.batch.lock import locked
     from generator.errors import BuildLockedError
 
     with locked(tmp_path), pytest.raises(BuildLockedError) as e, locked(tmp_path):

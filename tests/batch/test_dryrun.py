@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.course import build_course
-from generator.build.dryrun import calibrate_encoder, dry_run_course
-from generator.build.executors import InlineExecutor
-from generator.build.manifest import load_manifest, read_listeners
-from generator.build.pack import PackSettings
+from generator.batch.course import build_course
+from generator.batch.dryrun import calibrate_encoder, dry_run_course
+from generator.batch.executors import InlineExecutor
+from generator.batch.manifest import load_manifest, read_listeners
+from generator.batch.pack import PackSettings
 
 HERE = Path(__file__).parents[1]
 SRC = HERE / "templates" / "course"

@@ -13,7 +13,7 @@ import pytest
 import scipy.ndimage as nd
 import scipy.signal as ss
 
-from generator.audio import sigproc as sp
+from generator.audio import filters as sp
 from generator.audio.loudness import k_weighting_sos
 
 RNG = np.random.default_rng(7)

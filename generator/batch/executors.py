@@ -1,7 +1,7 @@
 """Executors: where a batch's sessions run - in this process, a local process pool, or a Dask cluster.
 
 Each takes the tasks to build and yields their results as they finish, reporting start
-and progress to a :class:`Reporter`; :func:`generator.build.course.run_packs` records them.
+and progress to a :class:`Reporter`; :func:`generator.batch.course.run_packs` records them.
 :func:`make_executor` picks one from ``--executor`` and ``-j``.
 """
 
@@ -92,7 +92,7 @@ class InlineExecutor:
     """Runs tasks one after another in this process (``-j 1``)."""
 
     workers = 1
-    local = True  # on this machine: a neural voice speaks first (generator.build.speakfirst)
+    local = True  # on this machine: a neural voice speaks first (generator.batch.speakfirst)
 
     def run(self, tasks: list[SessionTask], reporter: Reporter) -> Generator[TaskResult, None, None]:
         me = worker_name()
@@ -111,7 +111,7 @@ class InlineExecutor:
 class LocalExecutor:
     """A process pool ("forkserver" or "spawn": speech engines are not fork-safe)."""
 
-    local = True  # on this machine: a neural voice speaks first (generator.build.speakfirst)
+    local = True  # on this machine: a neural voice speaks first (generator.batch.speakfirst)
 
     def __init__(self, jobs: int | None = None) -> None:
         self.workers = max(1, jobs or os.cpu_count() or 1)
@@ -123,7 +123,7 @@ class LocalExecutor:
         ctx: Any
         if "forkserver" in methods:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["generator.build.task"])  # import once, fork workers from a clean server
+            ctx.set_forkserver_preload(["generator.batch.task"])  # import once, fork workers from a clean server
         else:
             ctx = multiprocessing.get_context("spawn")
         start_mp_helpers(ctx)  # workers fork from them deaf to the terminal

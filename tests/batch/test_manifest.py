@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.manifest import load_manifest, read_listeners, session_profile
+from generator.batch.manifest import load_manifest, read_listeners, session_profile
 from generator.errors import ConfigError, ManifestError, ProfileError
 from generator.paths import scripts_dir
 from generator.profile import Profile
@@ -170,7 +170,7 @@ def test_a_language_without_a_title_is_an_error_not_english(tmp_path: Path) -> N
 
 
 def test_a_german_listener_gets_german_tags_and_tomorrow_line(tmp_path: Path) -> None:
-    from generator.build.pack import PackSettings, plan_pack
+    from generator.batch.pack import PackSettings, plan_pack
     from generator.profile import Profile
 
     m = load_manifest(write(tmp_path, "c.toml", LOCAL))

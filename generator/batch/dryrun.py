@@ -1,6 +1,6 @@
 """What a pack or course run would do, without speaking or encoding (``--dry-run``).
 
-For every planned session it decides, as :func:`generator.build.course.run_packs` would,
+For every planned session it decides, as :func:`generator.batch.course.run_packs` would,
 whether the output is up to date; the others are prepared as a build prepares
 them (rendered, parsed, sound files checked, voices resolved to clip requests), so
 a session that would fail that validation fails here with the same message. From

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from generator.build import speakfirst
-from generator.build.executors import InlineExecutor, LocalExecutor
-from generator.build.speakfirst import SPEECH_WORKER, speech_first
-from generator.build.task import TaskResult
+from generator.batch import speakfirst
+from generator.batch.executors import InlineExecutor, LocalExecutor
+from generator.batch.speakfirst import SPEECH_WORKER, speech_first
+from generator.batch.task import TaskResult
 from generator.tts.cache import ClipCache
 from generator.tts.fake import FakeEngine
 
@@ -46,9 +46,9 @@ class Reporter:
 
 
 def run(src: Path, tmp_path: Path, executor: object, listeners: int = 2) -> tuple[Any, Reporter]:
-    from generator.build.course import build_course
-    from generator.build.manifest import load_manifest, read_listeners
-    from generator.build.pack import PackSettings
+    from generator.batch.course import build_course
+    from generator.batch.manifest import load_manifest, read_listeners
+    from generator.batch.pack import PackSettings
 
     rep = Reporter()
     table = read_listeners(listeners_csv(tmp_path / "l.csv", listeners), ["calm-en", "calm-de"])

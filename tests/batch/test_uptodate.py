@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.build.buildstate import BuildState
+from generator.batch.buildstate import BuildState
 
 HERE = Path(__file__).parents[1]
 

@@ -11,8 +11,8 @@ from mutagen.id3 import ID3
 from PIL import Image
 
 from generator.audio.ffmpeg import decode
-from generator.build.buildstate import STATE_NAME, BuildState
-from generator.build.lock import BuildLock
+from generator.batch.buildstate import STATE_NAME, BuildState
+from generator.batch.lock import BuildLock
 from generator.export.playlist import read_m3u8
 
 HERE = Path(__file__).parents[1]
@@ -165,7 +165,7 @@ def test_parts_of_a_course_are_written_as_disc_numbers(run, course_dir: Path, tm
 
 
 def test_build_state_is_json_with_one_output_a_line_and_round_trips(tmp_path: Path) -> None:
-    from generator.build.buildstate import Record
+    from generator.batch.buildstate import Record
 
     state = BuildState(tmp_path)
     recs = {f"{i:02d} Day.mp3": Record(f"h{i}", "s", {"t.j2": {"sha": str(i)}}, [f"{i:02d} Day.srt"], 100 + i,
@@ -185,8 +185,8 @@ def test_build_state_is_json_with_one_output_a_line_and_round_trips(tmp_path: Pa
 
 def test_the_page_names_the_listener_for_the_diary(tmp_path: Path) -> None:
     """The page's diary export names the listener: the course CSV's id, else the name, else the folder."""
-    from generator.build.manifest import load_manifest
-    from generator.build.pack import PackSettings, pack_export, plan_pack
+    from generator.batch.manifest import load_manifest
+    from generator.batch.pack import PackSettings, pack_export, plan_pack
     from generator.profile import Profile
 
     m = load_manifest(SRC / "course.toml")

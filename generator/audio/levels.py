@@ -1,4 +1,4 @@
-"""Small shared DSP helpers: the sample rate, levels, ramps, the true-peak interpolator."""
+"""Levels: the sample rate, gains and levels, ramps, the true-peak interpolator."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .sigproc import firwin, sliding_max
+from .filters import firwin, sliding_max
 
 SR = 44100  # every signal relaxgen mixes and writes: speech clips, beds, cues, the session
 

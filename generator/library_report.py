@@ -31,7 +31,7 @@ from .audio.ffmpeg import decode
 from .check import library_templates
 from .errors import ScriptError
 from .measures import chapter_silences, formula_timing, pmr_timing, repeated_lines, sound_frames
-from .model import Timeline, TPause
+from .model import TimedPause, Timeline
 from .profile import Profile
 from .script.render import parse_front_matter
 from .script.timeline import FIT_TOLERANCE, FIT_TOLERANCE_MS
@@ -107,7 +107,7 @@ def measure(audio: np.ndarray, tl: Timeline, sr: int = SR) -> dict[str, float | 
         span = (t >= it.start_ms) & (t < it.start_ms + float(getattr(it, "dur_ms", 0.0)))
         if it.kind == "speech":
             in_speech |= span
-        elif isinstance(it, TPause) and it.hold:
+        elif isinstance(it, TimedPause) and it.hold:
             hold |= span
     quiet = ~sound & ~hold
     longest, at = 0, 0

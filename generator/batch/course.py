@@ -122,7 +122,7 @@ def run_packs(plans: list[PackPlan], executor: Executor, force: bool = False,
               reporter: Reporter | None = None, summary: Summary | None = None) -> Summary:
     """Build every outdated session of ``plans``; record and finish each pack as it completes.
 
-    The caller holds the output folder's lock (:func:`generator.build.lock.locked`). A stop
+    The caller holds the output folder's lock (:func:`generator.batch.lock.locked`). A stop
     signal (:mod:`generator.interrupts`) ends the run with :class:`~.interrupts.Interrupted`
     once the sessions that finished are recorded and no temp file is left.
     """

@@ -19,11 +19,11 @@ from mutagen.id3 import ID3
 
 from generator import interrupts
 from generator.audio.ffmpeg import decode
-from generator.build.buildstate import BuildState
-from generator.build.course import Summary, build_course
-from generator.build.executors import InlineExecutor, LocalExecutor
-from generator.build.manifest import load_manifest, read_listeners
-from generator.build.pack import PackSettings
+from generator.batch.buildstate import BuildState
+from generator.batch.course import Summary, build_course
+from generator.batch.executors import InlineExecutor, LocalExecutor
+from generator.batch.manifest import load_manifest, read_listeners
+from generator.batch.pack import PackSettings
 from generator.fsutil import TMP_PREFIX
 from generator.tts.cache import ClipCache
 
@@ -235,7 +235,7 @@ def test_dask_executor_builds_the_same_files(src: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     from distributed import LocalCluster
 
-    from generator.build.executors import DaskExecutor, make_executor
+    from generator.batch.executors import DaskExecutor, make_executor
 
     csv = listeners_csv(tmp_path / "l.csv", 2)
     local, remote, cache = tmp_path / "local", tmp_path / "dask", tmp_path / "cache"
@@ -285,7 +285,7 @@ def test_dask_ctrl_c_records_the_sessions_finished_meanwhile(src: Path, tmp_path
     pytest.importorskip("distributed")
     from distributed import LocalCluster
 
-    from generator.build.executors import DaskExecutor
+    from generator.batch.executors import DaskExecutor
 
     csv = listeners_csv(tmp_path / "l.csv", 1)
     out = tmp_path / "out"

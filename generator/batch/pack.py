@@ -1,4 +1,4 @@
-"""One pack for one listener: its tasks (one MP3 each, :mod:`generator.build.task`) and the
+"""One pack for one listener: its tasks (one MP3 each, :mod:`generator.batch.task`) and the
 pack folder around them.
 
 The pack folder holds ``01 Title.mp3`` ... (tagged, chaptered) with ``.lrc`` and
@@ -7,8 +7,8 @@ The pack folder holds ``01 Title.mp3`` ... (tagged, chaptered) with ``.lrc`` and
 (:mod:`generator.export.reminders`) and, with ``split_chapters``, one subfolder per
 session (``01 Title/``) with one MP3 per chapter and its own ``playlist.m3u8``.
 
-Tasks are plain, picklable data (:class:`~generator.build.task.SessionTask`);
-:func:`~generator.build.task.run_task` builds one in any process (a pool worker, a Dask
+Tasks are plain, picklable data (:class:`~generator.batch.task.SessionTask`);
+:func:`~generator.batch.task.run_task` builds one in any process (a pool worker, a Dask
 worker) and returns plain data. The pack-level files are written by the coordinating process with
 :func:`write_pack_files` from the tracks' records.
 """
@@ -127,7 +127,7 @@ def plan_pack(manifest: Any, profile: Profile, folder: Path, settings: PackSetti
               label: str = "", write: bool = True) -> PackPlan:
     """The tasks of one pack for one listener; writes the cover (needed by every task) first.
 
-    ``manifest`` is a :class:`generator.build.manifest.Manifest`. ``write=False`` (a dry run)
+    ``manifest`` is a :class:`generator.batch.manifest.Manifest`. ``write=False`` (a dry run)
     creates nothing: the tasks' hashes are those of the cover a build would write.
     """
     from ..script.render import parse_front_matter, resolve_template

@@ -1,4 +1,4 @@
-"""Build: many sessions - packs for one listener, courses for many - run, recorded, resumed.
+"""Batch: many sessions - packs for one listener, courses for many - run, recorded, resumed.
 
 Takes pack and course manifests and listener tables (``manifest``); plans one task per
 session (``pack``, ``task``: plain, picklable data; ``run_task`` builds one through

@@ -193,7 +193,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
 
 
 def build_deps(built: BuildResult, engine: str | None, syn: Any) -> dict[str, dict[str, str]]:
-    """The dependencies found while building (see :mod:`generator.build.buildstate`)."""
+    """The dependencies found while building (see :mod:`generator.batch.buildstate`)."""
     prep = built.prepared
     sources = {str(Path(k).resolve()): v for k, v in prep.rendered.sources.items()}
     files = {str(p): file_sha(p) for p in prep.sound_files()}
