@@ -28,3 +28,10 @@ SLEEP_FADE_OUT_MS = 15000.0  # the same for a sleep session: a slow fade, nothin
 SOUND_CHECK_S = 1.0  # seconds of each sound file decoded to check it before any speech is made
 CUE_MAX_S = 30.0  # the longest cue file in seconds (audio.cues.file_cue refuses a longer one);
 #                  timing a cue decodes at most this much of it
+
+# A session's progress as a share of its build: speaking its clips, then mixing and encoding
+PROGRESS_STAGES = {"speech": (0.0, 0.4), "mix": (0.4, 1.0)}
+
+# ---------------------------------------------------------------- loudness
+
+TARGET_LUFS = -16.0  # integrated loudness of every session (EBU R128 measure; podcasts' usual -16)

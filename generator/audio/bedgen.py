@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..model import BED_NAMES
 from .levels import db_to_gain
 
-BED_NAMES = ("brown-noise", "pink-noise", "rain", "ocean", "drone")
 TARGET_RMS_DBFS = -20.0  # every bed renders at about this RMS per channel
 
 Shape = Callable[[np.ndarray], np.ndarray]

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import AudioError, did_you_mean
 from ..paths import display
+from ..policy import CUE_MAX_S
 from .ffmpeg import decode
 from .levels import SR, db_to_gain, fade_edges
 
@@ -197,7 +198,7 @@ def breath_tone(phase: str, sr: int = SR) -> np.ndarray:
     return _breath_cached(phase, sr).copy()
 
 
-def file_cue(path: str | Path, sr: int = SR, max_s: float = 30.0) -> np.ndarray:
+def file_cue(path: str | Path, sr: int = SR, max_s: float = CUE_MAX_S) -> np.ndarray:
     """A user's sound file as a cue: decoded to stereo at ``sr``, leading and trailing
     silence (below -60 dB of its peak) trimmed, a 2 ms fade-in and a 20 ms fade-out,
     peak-normalised to -6 dBFS.  Raises :class:`AudioError` for a missing, empty,

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..policy import TARGET_LUFS
 from .filters import DENORMAL_BIAS, sosfilt
 from .levels import SR, TP_HIST, interval_peaks
 
@@ -167,7 +168,7 @@ class LoudnessMeter:
 def gain_for_target(
     integrated_lufs: float,
     true_peak_dbtp: float,
-    target_lufs: float = -16.0,
+    target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = -1.0,
 ) -> tuple[float, bool]:
     """The one gain (dB) that brings the signal to ``target_lufs``, and whether the

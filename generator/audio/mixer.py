@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import AudioError
 from ..interrupts import check
 from ..model import ClipRequest, TimedBed, TimedCue, TimedSpeech, Timeline
+from ..policy import FADE_OUT_MS, LEAD_IN_MS, TARGET_LUFS
 from . import beds as beds_mod
 from . import cues as cues_mod
 from .clips import SR, read_wav
@@ -46,15 +47,15 @@ def measure_clip(path: Path, sr: int = SR) -> ClipLevels:
 class MixSettings:
     sr: int = SR
     channels: int = 2
-    target_lufs: float = -16.0
+    target_lufs: float = TARGET_LUFS
     ceiling_dbtp: float = -1.0
     duck_db: float = 6.0
     bed_level_db: float = -24.0  # relative to speech
     bed_fade_ms: float = 3000.0
     cue_level_db: float = 4.0  # cue peak relative to speech RMS
     tone_level_db: float = -6.0
-    fade_in_ms: float = 1500.0
-    fade_out_ms: float = 4000.0
+    fade_in_ms: float = LEAD_IN_MS  # over the lead-in
+    fade_out_ms: float = FADE_OUT_MS
     block_ms: float = 1000.0
     # the listener's bed: None the script decides, "none", a built-in bed's name, or the path of
     # its sound file as found by the caller (:meth:`generator.script.sounds.SoundFolders.find`)

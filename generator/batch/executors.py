@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from ..errors import RelaxgenError
 from ..interrupts import check, child_init, shielded, start_mp_helpers, watch
+from ..policy import PROGRESS_STAGES as STAGES
 from .task import SessionTask, TaskResult, run_task, worker_name
 
 # ---------------------------------------------------------------- progress events
@@ -41,7 +42,6 @@ def task_label(task: SessionTask) -> str:
     return f"{task.label}/{task.name}" if task.label else task.name
 
 
-STAGES = {"speech": (0.0, 0.4), "mix": (0.4, 1.0)}
 WAIT_S = 0.2  # the longest wait for a session before the next check for a stop request
 
 # ---------------------------------------------------------------- executors

@@ -29,6 +29,7 @@ from ..export.playlist import m3u8_text
 from ..export.readme import readme_text
 from ..export.reminders import REMINDERS_NAME, previous, reminders_ics
 from ..fsutil import atomic_write_bytes
+from ..policy import TARGET_LUFS
 from ..profile import Profile
 from ..script.practice import (
     PracticeDay,
@@ -63,7 +64,7 @@ class PackSettings:
     cache_dir: str
     bitrate_kbps: int = 128
     mono: bool = False
-    target_lufs: float = -16.0
+    target_lufs: float = TARGET_LUFS
     engine: str | None = None
     include_dirs: tuple[str, ...] = ()
     sounds_dirs: tuple[str, ...] = ()  # further folders sound files may be read from (absolute)

@@ -26,6 +26,7 @@ from ..export.sidecars import lrc_text, srt_text
 from ..fsutil import atomic_path, atomic_write_bytes
 from ..interrupts import check
 from ..model import Timeline
+from ..policy import TARGET_LUFS
 from ..profile import Profile
 from .buildstate import digest, file_sha, program_version, voice_fingerprints
 
@@ -170,7 +171,7 @@ def _build(task: SessionTask, res: TaskResult, progress: ProgressFn | None) -> N
         cover = (data, "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg")
     opts = BuildOptions(
         bitrate_kbps=int(o.get("bitrate_kbps", 128)), mono=bool(o.get("mono", False)),
-        target_lufs=float(o.get("target_lufs", -16.0)), cache_dir=Path(o["cache_dir"]),
+        target_lufs=float(o.get("target_lufs", TARGET_LUFS)), cache_dir=Path(o["cache_dir"]),
         engine=o.get("engine"), include_dirs=tuple(Path(p) for p in o.get("include_dirs", ())),
         sounds_dirs=tuple(Path(p) for p in o.get("sounds_dirs", ())),
         album=task.album, artist=task.artist, track=task.track, comment=task.comment,

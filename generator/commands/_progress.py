@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-STAGES = {"speech": (0.0, 0.4), "mix": (0.4, 1.0)}
+from ..policy import PROGRESS_STAGES as STAGES
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import click
 from ..api import BuildOptions, build_session
 from ..fsutil import remove_dead_temps
 from ..paths import display
+from ..policy import TARGET_LUFS
 from ._options import (
     cache_option,
     engine_option,
@@ -32,7 +33,7 @@ from ._progress import progress_bar
 @sounds_option
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps.")
 @click.option("--mono", is_flag=True, help="Write a mono MP3 (smaller; the bed loses its width).")
-@click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=-16.0, show_default=True,
+@click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=TARGET_LUFS, show_default=True,
               help="Integrated loudness target.")
 @cache_option
 @engine_option

@@ -21,6 +21,7 @@ from ..batch.manifest import Manifest, load_manifest, read_listeners
 from ..batch.pack import PackSettings
 from ..batch.task import TaskResult
 from ..paths import default_cache_dir, display
+from ..policy import TARGET_LUFS
 from ..tts.voices import load_voices
 from ._options import cache_option, engine_option, sounds_option
 
@@ -47,7 +48,7 @@ def batch_options(f: F) -> F:
                           "manifest's encoder_quality, else relaxgen's for each output ("
                           + "; ".join(f"{kind} {q}" for kind, q in QUALITY_BY_OUTPUT.items())
                           + "; docs/performance.md)."),
-        click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=-16.0, show_default=True,
+        click.option("--lufs", "target_lufs", type=click.FloatRange(-40, -10), default=TARGET_LUFS, show_default=True,
                      help="Integrated loudness target."),
         cache_option,
         engine_option,

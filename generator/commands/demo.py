@@ -10,6 +10,7 @@ from ..batch.course import build_pack
 from ..batch.executors import make_executor
 from ..batch.manifest import load_manifest
 from ..paths import display, scripts_dir
+from ..policy import TARGET_LUFS
 from ..profile import Profile
 from ._options import cache_option
 from .course import finish, run_with, settings_from
@@ -32,7 +33,7 @@ def demo(out: Path, name: str, cache_dir: Path | None, quiet: bool) -> None:
         relaxgen demo -o output/demo --name Anna
     """
     manifest = load_manifest(scripts_dir() / "packs" / "demo.toml")
-    settings = settings_from({"cache_dir": cache_dir, "bitrate": 128, "mono": False, "target_lufs": -16.0,
+    settings = settings_from({"cache_dir": cache_dir, "bitrate": 128, "mono": False, "target_lufs": TARGET_LUFS,
                               "engine": None, "split_chapters": False})
     ex = make_executor("local", None)
     profile = Profile(name=name, language="en")

@@ -27,7 +27,7 @@ from ..fsutil import atomic_path
 from ..interrupts import owned_signals
 from ..model import ClipRequest, Timeline
 from ..paths import default_cache_dir, display
-from ..policy import FADE_OUT_MS, SLEEP_FADE_OUT_MS
+from ..policy import FADE_OUT_MS, SLEEP_FADE_OUT_MS, TARGET_LUFS
 from ..profile import Profile
 from ..script.timeline import estimate_ms
 from ..tts.cache import ClipCache
@@ -41,7 +41,7 @@ from .timing import estimated, settle, timed
 class BuildOptions:
     bitrate_kbps: int = DEFAULT_BITRATE
     mono: bool = False
-    target_lufs: float = -16.0
+    target_lufs: float = TARGET_LUFS
     cache_dir: Path | None = None
     engine: str | None = None  # override every voice's engine ("fake" for tests)
     jobs: int | None = None  # speech worker processes (default: the number of cores)
