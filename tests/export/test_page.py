@@ -171,7 +171,7 @@ def _wait_audio(page: Any, file: str) -> None:
         "f => { const a = document.getElementById('audio');"
         " return decodeURIComponent(a.currentSrc).endsWith(f) && a.readyState >= 1; }",
         arg=file,
-        timeout=10_000,
+        timeout=30_000,
     )
 
 
