@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,20 @@ def _finish_current(page: Any) -> None:
                            arg=file, timeout=30_000)
 
 
+def _stored(ctx: Any, folder: Path, key: str, check: str) -> None:
+    """Wait until the browser holds what the page saved: a second page of the same (file://)
+    origin reads ``key`` from local storage until ``check`` (a JS expression of ``s``, the parsed
+    state) is true. A page reloaded at once can otherwise read the storage before the write of
+    the page it replaces has reached the browser (seen on a loaded machine)."""
+    probe = folder / "probe.html"
+    probe.write_text("<!doctype html><title>probe</title>", encoding="utf-8")
+    page = ctx.new_page()
+    page.goto(probe.as_uri())
+    page.wait_for_function(f"k => {{ const s = JSON.parse(localStorage.getItem(k) || 'null'); return !!s && ({check}); }}",
+                           arg=f"relaxgen:{key}", timeout=30_000)
+    page.close()
+
+
 def _context(browser: Any, **kw: Any) -> Any:
     return browser.new_context(viewport={"width": 1200, "height": 1000}, timezone_id="UTC", **kw)
 
@@ -74,6 +89,7 @@ def test_progress_is_remembered_per_pack(browser: Any, tmp_path: Path) -> None:
     assert abs(state["tracks"][files[1]]["pos"] - 3.25) < 0.3
     assert state["dates"] == [UTC_TODAY.isoformat()]
 
+    _stored(ctx, tmp_path / "a", "pack-a", f"s.tracks[{json.dumps(files[0])}].done && Math.abs(s.tracks[{json.dumps(files[1])}].pos - 3.25) < 0.3")
     page.reload()
     _wait_audio(page, files[1])  # today's session is loaded, at its position
     page.wait_for_function("() => Math.abs(document.getElementById('audio').currentTime - 3.25) < 0.3",
@@ -117,6 +133,8 @@ def test_today_follows_the_start_date(browser: Any, tmp_path: Path) -> None:
     page.locator("#today-play").click()
     _wait_audio(page, page.evaluate(FILES)[1])
     _finish_current(page)
+    done = page.evaluate(FILES)[1]
+    _stored(ctx, tmp_path / "c", "pack-c", f"(s.tracks[{json.dumps(done)}] || {{}}).done === true")
     page.reload()
     page.wait_for_function("() => document.getElementById('today-note').textContent.includes('erledigt')",
                            timeout=30_000)  # rendered once the page has read its progress
