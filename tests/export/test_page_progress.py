@@ -47,17 +47,17 @@ def _finish_current(page: Any) -> None:
                            arg=file, timeout=30_000)
 
 
-def _stored(ctx: Any, folder: Path, key: str, check: str) -> None:
+def stored(ctx: Any, folder: Path, key: str, check: str) -> None:
     """Wait until the browser holds what the page saved: a second page of the same (file://)
-    origin reads ``key`` from local storage until ``check`` (a JS expression of ``s``, the parsed
-    state) is true. A page reloaded at once can otherwise read the storage before the write of
+    origin reads ``key`` (the full local-storage key) from local storage until ``check`` (a JS expression of ``s``, the parsed
+    state, null when there is none) is true. A page reloaded at once can otherwise read the storage before the write of
     the page it replaces has reached the browser (seen on a loaded machine)."""
     probe = folder / "probe.html"
     probe.write_text("<!doctype html><title>probe</title>", encoding="utf-8")
     page = ctx.new_page()
     page.goto(probe.as_uri())
-    page.wait_for_function(f"k => {{ const s = JSON.parse(localStorage.getItem(k) || 'null'); return !!s && ({check}); }}",
-                           arg=f"relaxgen:{key}", timeout=30_000)
+    page.wait_for_function(f"k => {{ const s = JSON.parse(localStorage.getItem(k) || 'null'); return {check}; }}",
+                           arg=key, timeout=30_000)
     page.close()
 
 
@@ -89,7 +89,7 @@ def test_progress_is_remembered_per_pack(browser: Any, tmp_path: Path) -> None:
     assert abs(state["tracks"][files[1]]["pos"] - 3.25) < 0.3
     assert state["dates"] == [UTC_TODAY.isoformat()]
 
-    _stored(ctx, tmp_path / "a", "pack-a", f"s.tracks[{json.dumps(files[0])}].done && Math.abs(s.tracks[{json.dumps(files[1])}].pos - 3.25) < 0.3")
+    stored(ctx, tmp_path / "a", "relaxgen:pack-a", f"!!s && s.tracks[{json.dumps(files[0])}].done && Math.abs(s.tracks[{json.dumps(files[1])}].pos - 3.25) < 0.3")
     page.reload()
     _wait_audio(page, files[1])  # today's session is loaded, at its position
     page.wait_for_function("() => Math.abs(document.getElementById('audio').currentTime - 3.25) < 0.3",
@@ -114,6 +114,8 @@ def test_progress_is_remembered_per_pack(browser: Any, tmp_path: Path) -> None:
     page.once("dialog", lambda d: d.accept())
     page.locator("#forget").click()
     assert page.locator("#prog-days").inner_text() == "0 von 3 Tagen geschafft"
+    stored(ctx, tmp_path / "a", "relaxgen:pack-a",
+            "(!s || Object.keys(s.tracks).length === 0) && localStorage.getItem('unrelated') === '1'")
     page.reload()
     assert page.evaluate(STATE) == {"tracks": {}, "dates": []}
     assert page.locator("#today-title").inner_text() == "Bauchatmung"
@@ -134,7 +136,7 @@ def test_today_follows_the_start_date(browser: Any, tmp_path: Path) -> None:
     _wait_audio(page, page.evaluate(FILES)[1])
     _finish_current(page)
     done = page.evaluate(FILES)[1]
-    _stored(ctx, tmp_path / "c", "pack-c", f"(s.tracks[{json.dumps(done)}] || {{}}).done === true")
+    stored(ctx, tmp_path / "c", "relaxgen:pack-c", f"!!s && (s.tracks[{json.dumps(done)}] || {{}}).done === true")
     page.reload()
     page.wait_for_function("() => document.getElementById('today-note').textContent.includes('erledigt')",
                            timeout=30_000)  # rendered once the page has read its progress
