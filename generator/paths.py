@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,11 @@ def data_root() -> Path:
     env = os.environ.get("RELAXGEN_DATA")
     if env:
         return Path(env)
+    return _installed_root()
+
+
+@functools.cache  # where this installation keeps its data does not change while it runs
+def _installed_root() -> Path:
     repo = Path(__file__).resolve().parent.parent
     if (repo / "scripts").is_dir() and (repo / "voices").is_dir():
         return repo
@@ -58,8 +64,16 @@ def default_cache_dir() -> Path:
 
 def display(path: str | Path) -> str:
     """A path as the user should read it: relative to the working folder when inside it."""
+    try:
+        return _display(str(path), os.getcwd())
+    except OSError:
+        return str(path)
+
+
+@functools.lru_cache(maxsize=256)  # every plan names its template and includes again
+def _display(path: str, cwd: str) -> str:
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(p.resolve().relative_to(Path(cwd).resolve()))
     except (ValueError, OSError):
         return str(p)

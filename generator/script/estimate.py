@@ -20,6 +20,8 @@ and ``pause_ms`` are their lengths at ``at_wpm``, the profile's rate.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..model import SpeechEstimate
 
 # Letters per word of the library's sentences (as spoken: numbers spelled out), so a word of
@@ -30,11 +32,16 @@ PLAIN = SpeechEstimate()  # the words at the rate, nothing else (a request witho
 SHORTEST_MS = 100.0  # a clip of (almost) no letters still takes a moment
 
 
+@lru_cache(maxsize=4096)
+def letters(text: str) -> int:
+    """The letters of ``text`` (a script says its lines many times over a plan's lengths)."""
+    return sum(ch.isalpha() for ch in text)
+
+
 def words(text: str, language: str) -> float:
     """The words of ``text``, each weighed by its letters against its language's typical word."""
-    letters = sum(ch.isalpha() for ch in text)
     typical = TYPICAL_LETTERS.get(language.split("-")[0].lower(), TYPICAL_LETTERS["en"])
-    return letters / typical
+    return letters(text) / typical
 
 
 def breaks(text: str) -> int:

@@ -99,9 +99,12 @@ def reaches(
     fixed, lo, hi = sums(keep(steps, ()), speech_ms, cue_ms, settings)
     out = [Reach((), fixed + lo, fixed + hi)]
     taken: list[int] = []
+    inside: dict[int, list[Step]] = {}  # each piece's steps, gathered in one pass
+    for st in steps:
+        if st.piece is not None and not isinstance(st.seg, OptionalStart | OptionalEnd):
+            inside.setdefault(st.piece, []).append(st)
     for p in order(pieces(steps)):
-        f, a, b = sums([st for st in steps if st.piece == p.index and not isinstance(st.seg, OptionalStart | OptionalEnd)],
-                       speech_ms, cue_ms, PlanSettings(0.0, 0.0))
+        f, a, b = sums(inside.get(p.index, []), speech_ms, cue_ms, PlanSettings(0.0, 0.0))
         fixed, lo, hi = fixed + f, lo + a, hi + b
         taken.append(p.index)
         out.append(Reach(tuple(taken), fixed + lo, fixed + hi))

@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import ScriptError, SourcePos
 from ..model import (
@@ -111,6 +112,9 @@ def _speakable(s: str) -> bool:
     return any(ch.isalnum() for ch in s)
 
 
+_SPECIAL = re.compile(r"[\[\n]")  # what the parser looks at: a marker's bracket, a line break
+
+
 def parse_script(
     text: str,
     name: str = "<script>",
@@ -118,8 +122,15 @@ def parse_script(
 ) -> list[Segment]:
     """Parse rendered script text (with optional position anchors) into Segments.
 
-    Raises only :class:`ScriptError`.
+    Raises only :class:`ScriptError`. The segments are frozen, so a rendering is parsed once
+    while it is recent: planning one rendering for several voices and rates (``relaxgen check``,
+    a course's listeners with the same text) reuses the parse.
     """
+    return list(_parse(text, name, tuple(anchors)))
+
+
+@lru_cache(maxsize=32)
+def _parse(text: str, name: str, anchors: tuple[SourcePos, ...]) -> tuple[Segment, ...]:
     loc = _Locator.build(text, anchors, name)
     clean = loc.clean
     raw: list[tuple[str, object, int]] = []  # ("text", str, idx) | ("para", None, idx) | ("seg", Segment, idx)
@@ -137,6 +148,14 @@ def parse_script(
         buf_start = at
 
     while i < n:
+        m = _SPECIAL.search(clean, i)
+        j = n if m is None else m.start()
+        if j > i:  # plain text up to the next bracket or line break
+            if not buf:
+                buf_start = i
+            buf.append(clean[i:j])
+            i = j
+            continue
         ch = clean[i]
         if ch == "[":
             if i + 1 < n and clean[i + 1] == "[":
@@ -174,7 +193,7 @@ def parse_script(
         buf.append(ch)
         i += 1
     flush(n)
-    return check_optional(_assemble(raw, loc))
+    return tuple(check_optional(_assemble(raw, loc)))
 
 
 def check_optional(segs: list[Segment]) -> list[Segment]:

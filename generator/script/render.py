@@ -79,6 +79,7 @@ class Rendered:
     sources: dict[str, str] = field(default_factory=dict)  # display path -> sha256 of text
 
 
+@functools.lru_cache(maxsize=128)  # a template's front matter is read by every plan, check and build of it
 def parse_front_matter(source: str, name: str) -> FrontMatter:
     m = _FRONT_RE.match(source)
     if not m:

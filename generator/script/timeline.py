@@ -8,7 +8,7 @@ the target length.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..errors import ScriptError, closest
 from ..model import (
@@ -95,7 +95,13 @@ def resolve(
             estimate=cur_voice.estimate,
         )
 
+    # the optional pieces are numbered in script order; every step inside one (the
+    # [optional]/[/optional] markers too) carries its number (the parser has checked they pair up)
+    piece: int | None = None
+    count = 0
     for seg in segments:
+        if isinstance(seg, OptionalStart):
+            piece, count = count, count + 1
         if isinstance(seg, VoiceChange):
             if seg.name not in voices:
                 near = closest(seg.name, voices, 5) or sorted(voices)
@@ -103,37 +109,25 @@ def resolve(
                     f"unknown voice '{seg.name}'; closest voice profiles: {', '.join(near)}", seg.pos
                 )
             cur_voice = voices[seg.name]
-            steps.append(Step(seg))
+            steps.append(Step(seg, piece=piece))
         elif isinstance(seg, RateChange):
             cur_rate = rate * seg.factor
-            steps.append(Step(seg))
+            steps.append(Step(seg, piece=piece))
         elif isinstance(seg, Speech):
-            steps.append(Step(seg, clip=request(seg.text)))
+            steps.append(Step(seg, clip=request(seg.text), piece=piece))
         elif isinstance(seg, Gap):
             ms = cur_voice.paragraph_pause_ms if seg.kind == "paragraph" else cur_voice.sentence_pause_ms
-            steps.append(Step(seg, gap_ms=ms))
+            steps.append(Step(seg, gap_ms=ms, piece=piece))
         elif isinstance(seg, Breathe):
             words = BREATH_PROMPTS.get(cur_voice.language, BREATH_PROMPTS["en"])
             phases = ["in"] + (["hold"] if seg.hold_s > 0 else []) + ["out"]
             prompts = tuple((ph, request(words[ph])) for ph in phases) if seg.guided else ()
-            steps.append(Step(seg, prompts=prompts))
+            steps.append(Step(seg, prompts=prompts, piece=piece))
         else:
-            steps.append(Step(seg))
-    return _in_pieces(steps)
-
-
-def _in_pieces(steps: list[Step]) -> list[Step]:
-    """Number the optional pieces in script order and mark every step inside one (the
-    ``[optional]``/``[/optional]`` markers too); the parser has checked they pair up."""
-    out: list[Step] = []
-    count, current = 0, None
-    for st in steps:
-        if isinstance(st.seg, OptionalStart):
-            current, count = count, count + 1
-        out.append(st if current is None else replace(st, piece=current))
-        if isinstance(st.seg, OptionalEnd):
-            current = None
-    return out
+            steps.append(Step(seg, piece=piece))
+        if isinstance(seg, OptionalEnd):
+            piece = None
+    return steps
 
 
 def clip_requests(steps: Sequence[Step]) -> list[ClipRequest]:
