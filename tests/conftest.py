@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One synthesis cache for the whole test session (speeds up real-engine tests)."""
-    return tmp_path_factory.mktemp("clip-cache")
+    """One synthesis cache for the whole test run, shared by the xdist workers as an installed
+    relaxgen's cache is shared by its processes (each sentence is spoken once; a worker waits
+    for a sentence another is speaking): the real-engine tests speak many of the same lines."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    cache = root / "clip-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
 
 
 @pytest.fixture(autouse=True)

@@ -75,18 +75,31 @@ def _steps(lo: float, hi: float) -> list[float]:
 _reach_cache: dict[tuple[object, ...], list[object]] = {}
 
 
+_last_rendering: dict[tuple[str, str, float], str] = {}
+
+
+def _rendering(name: str, p: Profile, minutes: float) -> str:
+    """The template rendered for ``p`` at ``minutes`` (the last one kept: the sweep asks for
+    each length at every voicing in a row)."""
+    key = (name, repr(p), minutes)
+    if key not in _last_rendering:
+        path = resolve_template(name, p.language)
+        variables = template_variables(p)
+        variables["minutes"] = minutes
+        variables["course"] = course_context(p.earlier, path)
+        _last_rendering.clear()
+        _last_rendering[key] = render_template(path, variables).text
+    return _last_rendering[key]
+
+
 def _reachable(name: str, p: Profile, minutes: float, voice: str, rate: float) -> bool:
     """Whether ``p`` spoken by ``voice`` at ``rate`` can fill ``minutes`` (its rendering planned
     once per voice and rate)."""
-    path = resolve_template(name, p.language)
-    variables = template_variables(p)
-    variables["minutes"] = minutes
-    variables["course"] = course_context(p.earlier, path)
-    text = render_template(path, variables).text
+    text = _rendering(name, p, minutes)
     key = (name, text, repr(replace(p, rate=1.0)), voice, rate)
     if key not in _reach_cache:
         voiced = replace(p, rate=p.rate * rate, voice=voice)
-        _reach_cache[key] = reach(prepare(path, voiced, minutes, engine="fake", voices=VOICES[p.language][0]))
+        _reach_cache[key] = reach(prepare(resolve_template(name, p.language), voiced, minutes, engine="fake", voices=VOICES[p.language][0]))
     target = minutes * 60000
     return any(r.reaches(target) for r in _reach_cache[key])  # type: ignore[attr-defined]
 
@@ -125,8 +138,8 @@ def test_every_length_of_the_range_is_reachable(name: str, lang: str, address: s
         f"{name} ({lang}) declares {lo}-{hi} min; its method's natural range is {natural[0]}-{natural[1]}"
     misses = []
     for label, p, vlo, vhi, every_rate in _variants(name, lang, address):
-        for voice, rate in (_voicings(lang) if every_rate else [(v, 1.0) for v in VOICES[lang][1]]):
-            for m in (_steps(vlo, vhi) if not label.startswith("skip=") else _whole(vlo, vhi)):
+        for m in (_steps(vlo, vhi) if not label.startswith("skip=") else _whole(vlo, vhi)):
+            for voice, rate in (_voicings(lang) if every_rate else [(v, 1.0) for v in VOICES[lang][1]]):
                 if not _reachable(name, p, m, voice, rate):
                     misses.append(f"{label} at {m:g} min, {voice} at rate x{rate:g}")
     assert not misses, f"{name} ({lang}/{address}) cannot reach: " + "; ".join(misses[:20])

@@ -224,14 +224,14 @@ def test_a_downloaded_german_voice_speaks_the_german_library(run, mirror: Mirror
     library script is built with that voice (the real Piper engine) at its length."""
     _publish(mirror, german_joe(VOICE))
     assert run("voices", "download", VOICE, "--from", mirror.url).exit_code == 0
-    out = tmp_path / "atmen.mp3"
-    res = run("build", "breathing-478", "-o", str(out), "--set", "language=de", "--minutes", "4",
+    out, seconds = tmp_path / "atmen.mp3", 120.0  # the script's shortest length
+    res = run("build", "breathing-478", "-o", str(out), "--set", "language=de", "--minutes", str(seconds / 60),
               "--cache-dir", str(tmp_path / "cache"))
     assert res.exit_code == 0, res.output
     line = next(x for x in res.output.splitlines() if x.startswith("Voice calm-de:"))
     assert f"piper voice {VOICE}" in line and f"{VOICE} is its first installed preference" in line
     assert ID3(out).getall("TXXX:relaxgen voice")[0].text[0] == line.removeprefix("Voice ")
     a = load(out)
-    assert abs(len(a) / SR - 240.0) <= 0.02 * 240.0
+    assert abs(len(a) / SR - seconds) <= 0.02 * seconds
     spoken = sum(e - s for loud, s, e in regions(a, -45.0) if loud)
-    assert spoken >= 0.3 * 240.0, spoken  # the voice speaks, not only the pauses
+    assert spoken >= 0.2 * seconds, spoken  # the voice speaks (about a third), not only the holds and pauses
