@@ -17,7 +17,7 @@ from generator.export.diary import HEADER, decode_diary, parse_diary
 from generator.export.page import render_index_html, write_index_html
 from tests.export import test_page
 from tests.export.test_page import make_pack
-from tests.export.test_page_progress import UTC_TODAY, _context, _open, reload_until
+from tests.export.test_page_progress import UTC_TODAY, _context, _open, reopen
 
 browser = test_page.browser  # the module's headless Chromium fixture
 
@@ -107,7 +107,8 @@ def test_entries_are_kept_and_the_chart_follows(browser: Any, tmp_path: Path) ->
     assert page.locator("#d-days tbody tr").count() == 1
     assert page.locator("#d-days tbody td").all_inner_texts()[1:] == ["6", "2.5", "0.2"]
 
-    reload_until(page, "() => window.relaxgenDiary.entries().length === 2")  # kept, per pack
+    page = reopen(page, errors, "() => window.relaxgenDiary.entries().length === 2")  # kept, per pack
+    row, row2 = page.locator("#d-row-0"), page.locator("#d-row-1")
     assert row.get_by_label("Anspannung vorher").input_value() == "7"
     assert row.get_by_label("Anspannung nachher").input_value() == "3"
     assert row.get_by_label("Notiz (optional)").input_value() == 'Nacken, etwas "steif"'
@@ -135,14 +136,15 @@ def test_the_date_is_the_day_the_session_was_played(browser: Any, tmp_path: Path
     files = page.evaluate("JSON.parse(document.getElementById('pack-data').textContent).tracks.map(t => t.file)")
     state = {"tracks": {files[0]: {"pos": 0, "done": True, "played": YESTERDAY}}, "dates": [YESTERDAY]}
     page.evaluate("s => window.localStorage.setItem('relaxgen:pack-p', JSON.stringify(s))", state)
-    reload_until(page, "() => window.relaxgenPlayer.state().dates.length === 1")
+    page = reopen(page, errors, "() => window.relaxgenPlayer.state().dates.length === 1")
     row = page.locator("#d-row-0")
     assert row.get_by_label("Datum").input_value() == YESTERDAY  # played yesterday, not rated yet
     assert page.locator("#d-row-1").get_by_label("Datum").input_value() == TODAY
     row.get_by_label("Anspannung vorher").fill("6")
     page.wait_for_function("() => window.relaxgenDiary.entries().length === 1", timeout=5_000)
     assert page.evaluate(ENTRIES)[0]["date"] == YESTERDAY
-    reload_until(page, "() => window.relaxgenDiary.entries().length === 1")
+    page = reopen(page, errors, "() => window.relaxgenDiary.entries().length === 1")
+    row = page.locator("#d-row-0")
     assert row.get_by_label("Datum").input_value() == TODAY  # yesterday's is rated: today's row is offered
     row.get_by_label("Datum").fill(YESTERDAY)  # choosing a day shows that day's entry
     page.wait_for_function("() => document.getElementById('d-before-0').value === '6'", timeout=5_000)
@@ -192,7 +194,7 @@ def test_export_and_import_on_a_second_device(browser: Any, tmp_path: Path) -> N
     assert _markers(fresh, "before") == [(TODAY, "7")] and _markers(fresh, "after") == [(TODAY, "3.5")]
     _import(fresh, csv_file)  # again: nothing doubles
     _status(fresh, "Importiert: 0 neu, 0 geändert, 2 schon vorhanden.")
-    reload_until(fresh, "() => window.relaxgenDiary.entries().length === 2")
+    fresh = reopen(fresh, fresh_errors, "() => window.relaxgenDiary.entries().length === 2")
     assert fresh.evaluate(ENTRIES) == entries
     assert len(_markers(fresh, "after")) == 1
 

@@ -130,6 +130,15 @@
     [r.before, r.after, r.note].forEach(function (x) { x.addEventListener("input", function () { edit(r); }); });
     r.date.addEventListener("change", function () { showRow(r); });
   });
+  // another page of this pack (a second tab) changed the diary: show what it kept, so that this
+  // page's next edit does not write its older entries over it (a row being typed in stays)
+  function reread() {
+    entries = load();
+    rows.forEach(function (r) { if (!r.el.contains(document.activeElement)) showRow(r); });
+    draw();
+  }
+  window.addEventListener("storage", function (ev) { if (ev.key === KEY || ev.key === null) reread(); });
+  window.addEventListener("pageshow", function (ev) { if (ev.persisted) reread(); });
   document.addEventListener("relaxgen:done", function (ev) {
     var r = rows[ev.detail.index];
     if (!r || r.el.contains(document.activeElement)) return;
