@@ -31,9 +31,16 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cache
 
 
+@pytest.fixture(scope="session")
+def worker_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default cache of every test in this worker (``RELAXGEN_CACHE``): tests that look at
+    what a build left in it see no other worker's speech come and go."""
+    return tmp_path_factory.mktemp("default-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path) -> None:
-    monkeypatch.setenv("RELAXGEN_CACHE", str(shared_cache))
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, worker_cache: Path) -> None:
+    monkeypatch.setenv("RELAXGEN_CACHE", str(worker_cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # voices added by 'relaxgen voices add'
 

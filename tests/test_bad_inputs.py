@@ -208,12 +208,12 @@ def _params(cases: list[Case]) -> list[object]:
 
 
 @pytest.mark.parametrize("case", _params(CASES))
-def test_bad_template(case: Case, work: Path, runner: CliRunner, shared_cache: Path) -> None:
+def test_bad_template(case: Case, work: Path, runner: CliRunner, worker_cache: Path) -> None:
     t = _materialise(work, case)
-    before = cache_snapshot(shared_cache)
+    before = cache_snapshot(worker_cache)
     res = build(runner, t, "--set", "name=Anna")
     assert_clean_failure(res, case.start, work / "out", case.contains)
-    after = cache_snapshot(shared_cache)
+    after = cache_snapshot(worker_cache)
     assert {k: v for k, v in before.items() if k in after} == before, "cache entries were removed or changed"
 
 
