@@ -57,7 +57,7 @@ class Plan:
 
 # four excerpts of 30 s: two from a breathing practice, two from a body scan
 FULL = Plan(sessions=(("belly-breathing", 6.0, (0.2, 0.6)), ("body-scan", 10.0, (0.3, 0.75))))
-QUICK = Plan(sessions=(("desk-break", 2.0, (0.3,)),), beds=("rain", "none"), qualities=(3, 7),
+QUICK = Plan(sessions=(("desk-break", 2.0, (0.3,)),), beds=("rain",), qualities=(3, 7),
              excerpt_s=5.0, engine="fake", visqol=False)
 
 

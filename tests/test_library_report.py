@@ -116,15 +116,17 @@ def test_autogenic_formulas_silence_and_repetitions(tmp_path: Path) -> None:
 
 @pytest.mark.engine
 def test_report_on_the_real_engine(tmp_path: Path) -> None:
+    """The report builds and measures with the language's default voice (German: espeak-ng, a few
+    times faster than the neural English voice, whose sessions the listening tests measure)."""
     res = subprocess.run([sys.executable, "-m", "generator", "check", "--library-report", "--script", "safety-intro",
-                          "--language", "en", "--lengths", "min", "--json", str(tmp_path / "r.json"),
+                          "--language", "de", "--lengths", "min", "--json", str(tmp_path / "r.json"),
                           "--cache-dir", str(tmp_path / "cache")],
                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
                          env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
     rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert len(rows) == 1, res.stderr
     r = rows[0]
-    assert (r["script"], r["language"], r["which"], r["method"]) == ("safety-intro", "en", "min", "introduction")
+    assert (r["script"], r["language"], r["which"], r["method"]) == ("safety-intro", "de", "min", "introduction")
     assert r["length_met"] == (abs(r["length_s"] - 60 * r["minutes"]) < 3)
     assert r["length_met"] or any("cannot last" in p for p in r["problems"])
     if r["length_met"]:  # built and measured
