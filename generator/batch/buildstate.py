@@ -251,11 +251,13 @@ def _stats(folder: Path, names: list[str]) -> dict[str, list[int]]:
     return out
 
 
+PACKAGE = Path(__file__).parents[1]  # the generator package, not this stage alone
+
+
 def code_files() -> list[Path]:
     """relaxgen's own source and templates: every stage of the generator package, so a change
     anywhere in how sessions and pack files are made counts."""
-    root = Path(__file__).parents[1]  # the generator package, not this stage alone
-    return [p for p in sorted(root.rglob("*"))
+    return [p for p in sorted(PACKAGE.rglob("*"))
             if p.suffix in (".py", ".html", ".js", ".css", ".j2", ".txt", ".toml") and p.is_file()]
 
 
@@ -264,7 +266,6 @@ def code_fingerprint() -> str:
     """sha256 of :func:`code_files` (once per process): pack files written by other code are
     written again, whatever its version number says."""
     h = hashlib.sha256()
-    root = Path(__file__).parents[1]
     for p in code_files():
-        h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + p.read_bytes())
+        h.update(p.relative_to(PACKAGE).as_posix().encode("utf-8") + b"\0" + p.read_bytes())
     return h.hexdigest()

@@ -102,6 +102,9 @@ def resolve(
     for seg in segments:
         if isinstance(seg, OptionalStart):
             piece, count = count, count + 1
+        clip: ClipRequest | None = None
+        prompts: tuple[tuple[str, ClipRequest], ...] = ()
+        gap_ms = 0.0
         if isinstance(seg, VoiceChange):
             if seg.name not in voices:
                 near = closest(seg.name, voices, 5) or sorted(voices)
@@ -109,22 +112,17 @@ def resolve(
                     f"unknown voice '{seg.name}'; closest voice profiles: {', '.join(near)}", seg.pos
                 )
             cur_voice = voices[seg.name]
-            steps.append(Step(seg, piece=piece))
         elif isinstance(seg, RateChange):
             cur_rate = rate * seg.factor
-            steps.append(Step(seg, piece=piece))
         elif isinstance(seg, Speech):
-            steps.append(Step(seg, clip=request(seg.text), piece=piece))
+            clip = request(seg.text)
         elif isinstance(seg, Gap):
-            ms = cur_voice.paragraph_pause_ms if seg.kind == "paragraph" else cur_voice.sentence_pause_ms
-            steps.append(Step(seg, gap_ms=ms, piece=piece))
-        elif isinstance(seg, Breathe):
+            gap_ms = cur_voice.paragraph_pause_ms if seg.kind == "paragraph" else cur_voice.sentence_pause_ms
+        elif isinstance(seg, Breathe) and seg.guided:
             words = BREATH_PROMPTS.get(cur_voice.language, BREATH_PROMPTS["en"])
             phases = ["in"] + (["hold"] if seg.hold_s > 0 else []) + ["out"]
-            prompts = tuple((ph, request(words[ph])) for ph in phases) if seg.guided else ()
-            steps.append(Step(seg, prompts=prompts, piece=piece))
-        else:
-            steps.append(Step(seg, piece=piece))
+            prompts = tuple((ph, request(words[ph])) for ph in phases)
+        steps.append(Step(seg, clip, prompts, gap_ms, piece))
         if isinstance(seg, OptionalEnd):
             piece = None
     return steps

@@ -132,11 +132,11 @@
   });
   // another page of this pack (a second tab) changed the diary: show what it kept, so that this
   // page's next edit does not write its older entries over it (a row being typed in stays)
-  function reread() {
-    entries = load();
+  function showAll() {
     rows.forEach(function (r) { if (!r.el.contains(document.activeElement)) showRow(r); });
     draw();
   }
+  function reread() { entries = load(); showAll(); }
   window.addEventListener("storage", function (ev) { if (ev.key === KEY || ev.key === null) reread(); });
   window.addEventListener("pageshow", function (ev) { if (ev.persisted) reread(); });
   document.addEventListener("relaxgen:done", function (ev) {
@@ -312,8 +312,7 @@
       else { entries[k] = e; updated++; }
     });
     save();
-    rows.forEach(showRow);
-    draw();
+    showAll();
     say(fill(ui.d_imported, { n: added, m: updated, k: kept }));
   }
   document.getElementById("d-export").addEventListener("click", function () {
